@@ -1,0 +1,91 @@
+/**
+ * Picks the TF.js backend at run time: tfjs-node (native TensorFlow) when it loads, else wasm (SIMD;
+ * single-threaded in Node), else the pure-JS cpu backend. Training needs gradient kernels; wasm lacks
+ * the conv backprop ones, which the network supplies itself (network/depthwise.ts, im2col stem), so wasm
+ * trains too. A kernel engineer's faster kernels are registered through `models/native/index.ts`
+ * (`registerFastKernels`) when that module exists.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPurpose = 'inference' | 'training';
+
+let nodeTried: Promise<boolean> | null = null;
+let wasmTried: Promise<boolean> | null = null;
+let nativeTried: Promise<void> | null = null;
+
+async function tryNode(): Promise<boolean> {
+  try {
+    const name = '@tensorflow/tfjs-node';
+    await import(name); // optional dependency: absent here, present on machines where it installs
+    return tf.findBackend('tensorflow') !== undefined || tf.engine().registryFactory.tensorflow !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+async function tryWasm(): Promise<boolean> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function registerNative(): Promise<void> {
+  try {
+    const path = './native/index.ts';
+    const mod = (await import(path)) as { registerFastKernels?: () => void | Promise<void> };
+    await mod.registerFastKernels?.();
+  } catch {
+    // no native kernels: the plain backends serve
+  }
+}
+
+/** Preference order; X3ECG_BACKEND=cpu|wasm|tensorflow forces one. */
+function preference(): BackendName[] {
+  const forced = process.env.X3ECG_BACKEND as BackendName | undefined;
+  if (forced) return [forced];
+  return ['tensorflow', 'wasm', 'cpu'];
+}
+
+/**
+ * Activates the best available backend (or `want` when given and available) and returns its name.
+ */
+export async function initBackend(want?: BackendName): Promise<BackendName> {
+  nodeTried ??= tryNode();
+  wasmTried ??= tryWasm();
+  const available: Record<BackendName, boolean> = { tensorflow: await nodeTried, wasm: await wasmTried, cpu: true };
+  const order = want ? [want] : preference();
+  for (const name of order) {
+    if (!available[name]) continue;
+    if (tf.getBackend() === name) return name;
+    if (await tf.setBackend(name)) {
+      await tf.ready();
+      nativeTried ??= registerNative();
+      await nativeTried;
+      return name;
+    }
+  }
+  if (want) throw new Error(`backend ${want} is not available (have: ${Object.entries(available).filter(([, v]) => v).map(([k]) => k).join(', ')})`);
+  await tf.setBackend('cpu');
+  return 'cpu';
+}
+
+/** Names of backends that load here, best first. */
+export async function availableBackends(): Promise<BackendName[]> {
+  nodeTried ??= tryNode();
+  wasmTried ??= tryWasm();
+  const out: BackendName[] = [];
+  if (await nodeTried) out.push('tensorflow');
+  if (await wasmTried) out.push('wasm');
+  out.push('cpu');
+  return out;
+}
+
+/** The active backend as reported to users: "tfjs-wasm", "tfjs-node", "tfjs-cpu". */
+export function activeBackendLabel(): string {
+  const b = tf.getBackend();
+  return b === 'tensorflow' ? 'tfjs-node' : `tfjs-${b}`;
+}

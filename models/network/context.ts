@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs';
+import { BN_EPS } from './architecture.ts';
+import type { ParamMap } from './params.ts';
+
+/** What a forward pass reads: parameters, mode, and (in training) where BN batch statistics go. */
+export interface ForwardContext {
+  params: ParamMap;
+  training: boolean;
+  /** Training only: BN batch mean and unbiased variance per BN prefix, kept for the running-stat update. */
+  bnBatchStats?: Map<string, { mean: tf.Tensor; variance: tf.Tensor }>;
+  /** Training only: seeds for dropout masks, so a run is reproducible. */
+  nextSeed?: () => number;
+  /** Names whose gradient is not needed: BN in a frozen part still runs in eval mode. */
+  frozen?: (name: string) => boolean;
+}
+
+export function param(ctx: ForwardContext, name: string): tf.Tensor {
+  const v = ctx.params.get(name);
+  if (!v) throw new Error(`parameter ${name} missing`);
+  return v;
+}
+
+/**
+ * BatchNorm over every axis but the last (PyTorch semantics, eps 1e-5). Training normalises with the
+ * biased batch variance and records the unbiased one for the running update (spec §7).
+ */
+export function batchNorm(ctx: ForwardContext, prefix: string, x: tf.Tensor): tf.Tensor {
+  const gamma = param(ctx, `${prefix}.weight`);
+  const beta = param(ctx, `${prefix}.bias`);
+  const train = ctx.training && !(ctx.frozen?.(`${prefix}.weight`) ?? false);
+  if (!train) {
+    const scale = tf.mul(gamma, tf.rsqrt(tf.add(param(ctx, `${prefix}.running_var`), BN_EPS)));
+    const shift = tf.sub(beta, tf.mul(param(ctx, `${prefix}.running_mean`), scale));
+    return tf.add(tf.mul(x, scale), shift);
+  }
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const n = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  if (n < 2) throw new Error(`BatchNorm ${prefix} in training needs at least 2 values per channel (got a batch of 1)`);
+  const { mean, variance } = tf.moments(x, axes);
+  if (ctx.bnBatchStats) {
+    ctx.bnBatchStats.set(prefix, { mean: tf.keep(mean.clone()), variance: tf.keep(tf.mul(variance, n / (n - 1))) });
+  }
+  const y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BN_EPS)));
+  return tf.add(tf.mul(y, gamma), beta);
+}
+
+export function dropout(ctx: ForwardContext, x: tf.Tensor, rate: number, owner: string): tf.Tensor {
+  if (!ctx.training || (ctx.frozen?.(owner) ?? false)) return x;
+  return tf.dropout(x, rate, undefined, ctx.nextSeed ? ctx.nextSeed() : undefined);
+}
