@@ -8,7 +8,7 @@ import type { ForwardContext } from './context.ts';
 import { leadAttentionHead } from './leadAttention.ts';
 import { leadBackbone } from './leadBackbone.ts';
 
-export interface ForwardOutput {
+export type ForwardOutput = {
   logits: tf.Tensor2D;
   /** softmax (single-label) or sigmoid (multilabel) of the logits. */
   probabilities: tf.Tensor2D;
@@ -21,7 +21,7 @@ export interface ForwardOutput {
   /** Stage-3 activations per lead, each [B, 157, 512] NLC (when `keepStage3`). */
   stage3?: tf.Tensor3D[];
   taps?: Record<string, tf.Tensor3D>[];
-}
+};
 
 export interface ForwardOptions {
   multilabel?: boolean;
