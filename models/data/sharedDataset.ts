@@ -1,0 +1,38 @@
+/**
+ * The labelled records of ../shared/data (labels.csv + WFDB files) as a dataset for tests, benches and
+ * cross-validation runs that do not go through an archive.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { ModelInput } from '../preprocess.ts';
+import { TASKS } from '../package/modelConfig.ts';
+import { readWfdbLeads } from './wfdbLite.ts';
+
+export interface LabelledRecord {
+  /** "<source>/<record_id>". */
+  name: string;
+  source: string;
+  patientId: string | null;
+  /** Class indices of the task (one for single-label). */
+  classes: number[];
+}
+
+export function sharedLabels(dataDir: string, labelSet: string): LabelledRecord[] {
+  const task = TASKS[labelSet];
+  if (!task) throw new Error(`unknown task ${labelSet}`);
+  const rows = parse(readFileSync(join(dataDir, 'labels.csv')), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const out: LabelledRecord[] = [];
+  for (const r of rows) {
+    const names = (r[labelSet] ?? '').split(';').filter(Boolean);
+    if (!names.length) continue;
+    const classes = names.map((c) => task.classes.indexOf(c)).filter((i) => i >= 0);
+    if (!classes.length) continue;
+    out.push({ name: `${r.source}/${r.record_id}`, source: r.source, patientId: r.patient_id || null, classes });
+  }
+  return out;
+}
+
+export function readSharedRecord(dataDir: string, name: string): ModelInput {
+  return readWfdbLeads(join(dataDir, `${name}.hea`));
+}

@@ -1,0 +1,134 @@
+/**
+ * Classification metrics: per-class and macro F1 / precision / recall, AUROC, confusion matrix;
+ * multilabel threshold selection as the authors did it (spec §12). Pure functions.
+ */
+export interface ClassMetrics {
+  class: string;
+  f1: number;
+  precision: number;
+  recall: number;
+  auroc: number | null;
+  support: number;
+  threshold?: number;
+}
+
+export interface Evaluation {
+  n: number;
+  macroF1: number;
+  macroPrecision: number;
+  macroRecall: number;
+  macroAuroc: number | null;
+  perClass: ClassMetrics[];
+  /** Single-label: confusion[true][pred]. Multilabel: per class [[tn, fp], [fn, tp]]. */
+  confusion: number[][] | number[][][];
+  multilabel: boolean;
+}
+
+function prf(tp: number, fp: number, fn: number) {
+  const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  const recall = tp + fn > 0 ? tp / (tp + fn) : 0;
+  const f1 = 2 * tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : 0;
+  return { precision, recall, f1 };
+}
+
+/** Rank-based AUROC (Mann–Whitney U with midranks for ties); null when one class is absent. */
+export function auroc(scores: ArrayLike<number>, positive: ArrayLike<boolean>): number | null {
+  const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  let nPos = 0;
+  for (let i = 0; i < positive.length; i++) if (positive[i]) nPos++;
+  const nNeg = scores.length - nPos;
+  if (nPos === 0 || nNeg === 0) return null;
+  let rankSum = 0;
+  for (let i = 0; i < idx.length; ) {
+    let j = i;
+    while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
+    const mid = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) if (positive[idx[k]]) rankSum += mid;
+    i = j + 1;
+  }
+  return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}
+
+const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
+
+/** Single-label: `truth[i]` is a class index, `probs[i]` the class probabilities; prediction = argmax. */
+export function evaluateSingleLabel(classes: string[], truth: number[], probs: number[][]): Evaluation {
+  const c = classes.length;
+  const confusion = Array.from({ length: c }, () => new Array<number>(c).fill(0));
+  probs.forEach((p, i) => confusion[truth[i]][argmax(p)]++);
+  const perClass = classes.map((name, k) => {
+    const tp = confusion[k][k];
+    const fn = confusion[k].reduce((a, b) => a + b, 0) - tp;
+    const fp = confusion.reduce((a, row) => a + row[k], 0) - tp;
+    return { class: name, ...prf(tp, fp, fn), auroc: auroc(probs.map((p) => p[k]), truth.map((t) => t === k)), support: tp + fn };
+  });
+  return summarise(perClass, confusion, truth.length, false);
+}
+
+/** Multilabel: `truth[i]` is a 0/1 vector; class k is predicted when probs[i][k] ≥ thresholds[k]. */
+export function evaluateMultilabel(classes: string[], truth: number[][], probs: number[][], thresholds: number[]): Evaluation {
+  const confusion: number[][][] = [];
+  const perClass = classes.map((name, k) => {
+    let tp = 0, fp = 0, fn = 0, tn = 0;
+    probs.forEach((p, i) => {
+      const pred = p[k] >= thresholds[k];
+      const pos = truth[i][k] === 1;
+      if (pred && pos) tp++;
+      else if (pred) fp++;
+      else if (pos) fn++;
+      else tn++;
+    });
+    confusion.push([[tn, fp], [fn, tp]]);
+    return { class: name, ...prf(tp, fp, fn), auroc: auroc(probs.map((p) => p[k]), truth.map((t) => t[k] === 1)), support: tp + fn, threshold: thresholds[k] };
+  });
+  return summarise(perClass, confusion, truth.length, true);
+}
+
+function summarise(perClass: ClassMetrics[], confusion: number[][] | number[][][], n: number, multilabel: boolean): Evaluation {
+  const aucs = perClass.map((p) => p.auroc).filter((a): a is number => a !== null);
+  return {
+    n,
+    macroF1: mean(perClass.map((p) => p.f1)),
+    macroPrecision: mean(perClass.map((p) => p.precision)),
+    macroRecall: mean(perClass.map((p) => p.recall)),
+    macroAuroc: aucs.length ? mean(aucs) : null,
+    perClass,
+    confusion,
+    multilabel,
+  };
+}
+
+export function argmax(v: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
+}
+
+/**
+ * Per-class thresholds in {0.05, …, 0.95} maximising, as the authors scored it, the mean of the
+ * positive- and negative-class F1 of that class's binary problem (spec §12). Ties keep the lowest.
+ */
+export function chooseThresholds(truth: number[][], probs: number[][], numClasses: number): number[] {
+  const grid = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
+  return Array.from({ length: numClasses }, (_, k) => {
+    let best = 0.5;
+    let bestScore = -1;
+    for (const t of grid) {
+      let tp = 0, fp = 0, fn = 0, tn = 0;
+      probs.forEach((p, i) => {
+        const pred = p[k] >= t;
+        const pos = truth[i][k] === 1;
+        if (pred && pos) tp++;
+        else if (pred) fp++;
+        else if (pos) fn++;
+        else tn++;
+      });
+      const score = (prf(tp, fp, fn).f1 + prf(tn, fn, fp).f1) / 2;
+      if (score > bestScore) {
+        bestScore = score;
+        best = t;
+      }
+    }
+    return best;
+  });
+}

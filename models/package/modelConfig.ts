@@ -1,0 +1,68 @@
+/** model.json: everything about a model version except its weights (validated with zod on load). */
+import { z } from 'zod';
+
+export const MODEL_FORMAT_VERSION = 1;
+
+export const weightStorage = z.enum(['float32', 'float16', 'sparse-float16', 'sparse-float32']);
+export type WeightStorage = z.infer<typeof weightStorage>;
+
+export const modelConfigSchema = z.object({
+  formatVersion: z.literal(MODEL_FORMAT_VERSION),
+  version: z.string().min(1),
+  architecture: z.object({ name: z.literal('LightX3ECG'), numClasses: z.number().int().min(1) }),
+  task: z.object({
+    labelSet: z.string().min(1),
+    classes: z.array(z.string()).min(1),
+    multilabel: z.boolean(),
+    /** Multilabel decision thresholds per class (chosen on validation); null for single-label. */
+    thresholds: z.array(z.number()).nullable(),
+  }),
+  preprocessing: z.object({
+    fs: z.literal(500),
+    window: z.literal(5000),
+    leads: z.tuple([z.literal('I'), z.literal('II'), z.literal('V1')]),
+    units: z.literal('mV'),
+    normalisation: z.literal('none'),
+    /** 'first': the first 10 s (zero-padded); 'mean': mean probabilities over consecutive 10 s windows. */
+    multiWindow: z.enum(['first', 'mean']),
+  }),
+  provenance: z.object({
+    parent: z.string().nullable(),
+    dataset: z.string().nullable(),
+    splitIds: z.record(z.string(), z.array(z.union([z.string(), z.number()]))).nullable(),
+    hyperParameters: z.record(z.string(), z.unknown()),
+    seed: z.number().int().nullable(),
+    engine: z.string(),
+    backend: z.string(),
+    created: z.string(),
+    /** What made this version: 'init', 'import', 'train', 'prune'. */
+    origin: z.string(),
+  }),
+  metrics: z.record(z.string(), z.unknown()),
+  weights: z.object({
+    manifest: z.literal('weights.json'),
+    file: z.literal('weights.bin'),
+    storage: weightStorage,
+    bytes: z.number().int().min(0),
+    /** Fraction of conv + linear weights that are exactly zero. */
+    sparsity: z.number().min(0).max(1),
+  }),
+});
+
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
+export type ModelTask = ModelConfig['task'];
+
+export const TASKS: Record<string, { classes: string[]; multilabel: boolean }> = {
+  chapman4: { classes: ['AFIB', 'GSVT', 'SB', 'SR'], multilabel: false },
+  cpsc9: { classes: ['Normal', 'AF', 'I-AVB', 'LBBB', 'RBBB', 'PAC', 'PVC', 'STD', 'STE'], multilabel: true },
+};
+
+export function taskFor(labelSet: string): ModelTask {
+  const t = TASKS[labelSet];
+  if (!t) throw new Error(`unknown task ${labelSet} (known: ${Object.keys(TASKS).join(', ')})`);
+  return { labelSet, classes: [...t.classes], multilabel: t.multilabel, thresholds: t.multilabel ? t.classes.map(() => 0.5) : null };
+}
+
+export function defaultPreprocessing(multiWindow: 'first' | 'mean' = 'first'): ModelConfig['preprocessing'] {
+  return { fs: 500, window: 5000, leads: ['I', 'II', 'V1'], units: 'mV', normalisation: 'none', multiWindow };
+}
