@@ -72,9 +72,21 @@ export const methods = {
       epochs: z.number().int().min(1).max(500).default(20),
       seed: z.number().int().min(0).max(2 ** 31 - 1).default(22),
       split: name.optional(),
+      /** Continue a cancelled or failed training job from its last completed epoch (UI: "Resume"). */
+      resumeJob: name.optional(),
     })
     .strict(),
   'models.prune': z.object({ version: name, sparsity: z.number().min(0.05).max(0.99).default(0.8), fineTuneEpochs: z.number().int().min(0).max(100).default(5) }).strict(),
+
+  /** Writes a labelled dataset (records + a labels CSV) to a folder; UI "Export → dataset". */
+  'export.dataset': z
+    .object({
+      labelSet,
+      labelSource: z.union([z.literal('ground-truth'), z.literal('consensus'), z.object({ annotator })]).default('consensus'),
+      outDir: z.string().min(1).max(4096),
+      recordIds: z.array(id).min(1).max(200_000).optional(),
+    })
+    .strict(),
 
   'jobs.list': z.object({}).strict(),
   'jobs.cancel': z.object({ jobId: name }).strict(),
@@ -147,9 +159,49 @@ export interface ModelVersion {
   parent: string | null;
   active: boolean;
   createdAt: string;
+  /** The UI reads it as `ModelMetrics` where the fields are present (it tolerates any shape). */
   metrics: unknown;
   sizeBytes?: number;
   sparsity?: number;
+  /** What it was trained on, for the registry's "data" column. */
+  data?: ModelTrainingData;
+}
+
+export interface ModelTrainingData {
+  labelSource: string;
+  mode?: 'head' | 'last-stage' | 'full' | 'prune';
+  split?: string;
+  epochs?: number;
+  trainRecords?: number;
+  valRecords?: number;
+}
+
+/** The metrics shape the Models view renders (held-out validation figures). */
+export interface ModelMetrics {
+  macroF1?: number;
+  accuracy?: number;
+  loss?: number;
+  /** Per-class F1, either in `classes` order or keyed by class name. */
+  perClassF1?: number[] | Record<string, number>;
+  /** confusion[true][predicted], in `classes` order. */
+  confusion?: number[][];
+  classes?: string[];
+  n?: number;
+}
+
+/** The `result` of a finished records.import job. */
+export interface ImportResult {
+  imported: number;
+  skipped?: number;
+  recordIds?: number[];
+  errors: { file: string; reason: string }[];
+}
+
+/** The `result` of a finished models.train or models.prune job. */
+export interface TrainResult {
+  version: string;
+  metrics?: unknown;
+  sizeBytes?: number;
 }
 
 export interface Prediction {
@@ -164,6 +216,8 @@ export interface Explanation extends Prediction {
   attention: [number, number, number];
   /** Three maps of 5000 values in [0, 1], for leads I, II, V1. */
   maps: [number[], number[], number[]];
+  /** Where the model's 10 s window starts in the record (s); 0 when absent. */
+  windowStartSec?: number;
 }
 
 export interface JobInfo {
@@ -183,6 +237,8 @@ export interface JobProgress {
   loss?: number;
   valMacroF1?: number;
   message?: string;
+  /** Import jobs: the files that failed so far, each with the reason (shown live in the import dialog). */
+  errors?: { file: string; reason: string }[];
 }
 
 export interface Outputs {
@@ -205,6 +261,7 @@ export interface Outputs {
   'models.explain': Explanation;
   'models.train': { jobId: string };
   'models.prune': { jobId: string };
+  'export.dataset': { jobId: string };
   'jobs.list': JobInfo[];
   'jobs.cancel': JobInfo;
 }
