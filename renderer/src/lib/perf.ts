@@ -1,0 +1,24 @@
+/**
+ * First-paint figures the bench reads: time from a record's signal arriving to its canvas being
+ * drawn. Exposed as window.__x3ecgPerf (read-only use by the bench and tests).
+ */
+export interface PerfFigures {
+  lastPaintMs: number | null;
+  paints: number[];
+}
+
+declare global {
+  interface Window {
+    __x3ecgPerf?: PerfFigures;
+  }
+}
+
+export const perf: PerfFigures = (window.__x3ecgPerf ??= { lastPaintMs: null, paints: [] });
+
+export function recordFirstPaint(arrivedAt: number): number {
+  const ms = performance.now() - arrivedAt;
+  perf.lastPaintMs = ms;
+  perf.paints.push(ms);
+  if (perf.paints.length > 200) perf.paints.shift();
+  return ms;
+}
