@@ -63,3 +63,46 @@ export class FormatError extends Error {
     this.name = 'FormatError';
   }
 }
+
+/** One record to read: the entry file is the `.hea`, `.edf`/`.bdf` or `.csv` that names the record. */
+export interface RecordSource {
+  kind: 'wfdb' | 'edf' | 'csv';
+  /** Path of the entry file. */
+  entry: string;
+}
+
+/** One row of a labels CSV: `record_id` plus one column per label set (values `;`-joined). */
+export interface LabelsCsvRow {
+  recordId: string;
+  /** Label set name (column name) → the row's values for that set, split on `;` and trimmed; empty cells give []. */
+  labels: Record<string, string[]>;
+  /** `patient_id` column when present and non-empty. */
+  patientId: string | null;
+  /** Every column of the row verbatim (including the ones above), for callers that need more. */
+  columns: Record<string, string>;
+}
+
+/** One channel to export; `samples` are digital values in the channel's own gain/baseline. */
+export interface WfdbExportChannel {
+  name: string;
+  /** Samples per second; must be an integer multiple of the record's frame rate. */
+  fs: number;
+  gain: number;
+  baseline: number;
+  units: string;
+  samples: Int32Array;
+  /** Samples equal to this value are written as format 16's invalid value (-32768). */
+  invalidValue: number | null;
+}
+
+export interface WfdbExportInput {
+  recordName: string;
+  /** Frame rate (Hz); defaults to the lowest channel rate. */
+  fs?: number;
+  channels: WfdbExportChannel[];
+  age?: number | null;
+  sex?: 'M' | 'F' | null;
+  dx?: string[];
+  /** Extra comment lines (without the leading `#`). */
+  comments?: string[];
+}

@@ -1,0 +1,187 @@
+/**
+ * Entry points of the ECG file parsers. Everything below is pure except this file's small fs edge:
+ * findRecords walks folders, readRecord reads one record's files (sync) and returns a ParsedRecord or
+ * throws FormatError(file, reason).
+ */
+import { closeSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { FormatError, type ParsedRecord, type RecordSource } from './types.ts';
+import type { FileAccess } from './fileAccess.ts';
+import { DEFAULT_LIMITS, readWfdbRecord, type ReadLimits } from './wfdbRecord.ts';
+import { parseEdf } from './edf.ts';
+import { parseCsvEcg } from './csvEcg.ts';
+import { decodeUtf8 } from './numbers.ts';
+import { canonicalLead } from './leadNames.ts';
+
+export { FormatError } from './types.ts';
+export type { ParsedRecord, ParsedChannel, RecordSource, LabelsCsvRow, WfdbExportInput, WfdbExportChannel } from './types.ts';
+export { parseLabelsCsv } from './labelsCsv.ts';
+export { writeWfdbRecord } from './wfdbWriter.ts';
+export { mapDx, dxToSnomed, CHAPMAN4, CPSC9, type MappedLabels, type Chapman4, type Cpsc9 } from './dxCodes.ts';
+export { canonicalLead, STANDARD_LEADS } from './leadNames.ts';
+export { memoryFiles, type FileAccess } from './fileAccess.ts';
+export { readWfdbRecord, DEFAULT_LIMITS, type ReadLimits } from './wfdbRecord.ts';
+export { parseEdf } from './edf.ts';
+export { parseCsvEcg } from './csvEcg.ts';
+
+/** Largest EDF or CSV file read whole (bytes); larger files are rejected before reading. */
+const MAX_FILE_BYTES = 1024 * 1024 * 1024;
+
+/** A FileAccess over one folder on disk. */
+export function folderFiles(dir: string): FileAccess {
+  return {
+    path: (name) => join(dir, name),
+    size: (name) => {
+      try {
+        const st = statSync(join(dir, name));
+        return st.isFile() ? st.size : null;
+      } catch {
+        return null;
+      }
+    },
+    read: (name) => readFileSync(join(dir, name)),
+  };
+}
+
+function head(path: string, bytes: number): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = new Uint8Array(bytes);
+    const n = readSync(fd, buf, 0, bytes, 0);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Segment and layout headers named by a multi-segment header (they are parts of that record, not records). */
+function segmentNames(headerPath: string): string[] {
+  const text = decodeUtf8(head(headerPath, 1024 * 1024));
+  if (text === null) return [];
+  const lines = text.split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const m = lines.length > 0 ? /^\S+\/(\d+)\s/.exec(lines[0]) : null;
+  if (!m) return [];
+  return lines.slice(1, 1 + Number(m[1])).map((l) => l.split(/\s+/)[0]).filter((n) => n !== '~');
+}
+
+/** A CSV is an ECG record when it starts with a `# …` line or its header row names a lead or a time column. */
+function csvKind(path: string): 'csv' | 'labels' | 'other' {
+  const text = decodeUtf8(head(path, 64 * 1024).subarray(0, 64 * 1024));
+  if (text === null) return 'csv'; // let readRecord report the encoding problem
+  const first = text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '');
+  if (first === undefined) return 'csv';
+  if (first.trim().startsWith('#')) return 'csv';
+  const cells = first.split(/[,;\t]/).map((c) => c.trim().replace(/^"|"$/g, ''));
+  if (cells.some((c) => c.toLowerCase() === 'record_id')) return 'labels';
+  if (cells.some((c) => canonicalLead(c) !== null)) return 'csv';
+  if (cells.length === 12 && cells.every((c) => /^[+-]?[\d.eE+-]+$/.test(c))) return 'csv';
+  return 'other';
+}
+
+/**
+ * Walks files and folders (recursively, in sorted order, following each real folder once) and lists the
+ * records to read. Signal files, annotation files, labels CSVs, READMEs and anything unknown are `skipped`;
+ * paths that do not exist or cannot be read are `skipped` too and also listed in `unreadable` with the reason.
+ */
+export function findRecords(paths: string[]): { records: RecordSource[]; skipped: string[]; unreadable: { file: string; reason: string }[] } {
+  const records: RecordSource[] = [];
+  const skipped: string[] = [];
+  const unreadable: { file: string; reason: string }[] = [];
+  const seenDirs = new Set<string>();
+  const seenFiles = new Set<string>();
+  const headers: string[] = [];
+
+  const visit = (p: string) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (err) {
+      skipped.push(p);
+      unreadable.push({ file: p, reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : String((err as Error).message) });
+      return;
+    }
+    if (st.isDirectory()) {
+      let real: string;
+      let names: string[];
+      try {
+        real = realpathSync(p);
+        if (seenDirs.has(real)) return;
+        seenDirs.add(real);
+        names = readdirSync(p).sort();
+      } catch (err) {
+        unreadable.push({ file: p, reason: String((err as Error).message) });
+        return;
+      }
+      for (const n of names) if (!n.startsWith('.')) visit(join(p, n));
+      return;
+    }
+    if (seenFiles.has(p)) return;
+    seenFiles.add(p);
+    if (!st.isFile()) {
+      skipped.push(p);
+      return;
+    }
+    const ext = extname(p).toLowerCase();
+    try {
+      if (ext === '.hea') headers.push(p);
+      else if (ext === '.edf' || ext === '.bdf') records.push({ kind: 'edf', entry: p });
+      else if (ext === '.csv') {
+        if (csvKind(p) === 'csv') records.push({ kind: 'csv', entry: p });
+        else skipped.push(p);
+      } else skipped.push(p);
+    } catch (err) {
+      skipped.push(p);
+      unreadable.push({ file: p, reason: String((err as Error).message) });
+    }
+  };
+  for (const p of paths) visit(p);
+
+  const parts = new Set<string>();
+  for (const h of headers) {
+    try {
+      for (const s of segmentNames(h)) parts.add(join(dirname(h), `${s}.hea`));
+    } catch {
+      // unreadable header: readRecord will report it
+    }
+  }
+  for (const h of headers) {
+    if (parts.has(h)) skipped.push(h);
+    else records.push({ kind: 'wfdb', entry: h });
+  }
+  records.sort((a, b) => (a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0));
+  return { records, skipped, unreadable };
+}
+
+function stem(path: string): string {
+  const b = basename(path);
+  const e = extname(b);
+  return e ? b.slice(0, -e.length) : b;
+}
+
+/** Reads one record. Throws only FormatError (file and reason), whatever is wrong with the files. */
+export function readRecord(src: RecordSource, limits: ReadLimits = DEFAULT_LIMITS): ParsedRecord {
+  try {
+    if (src.kind === 'wfdb') return readWfdbRecord(folderFiles(dirname(src.entry)), basename(src.entry), limits);
+    let size: number;
+    try {
+      size = statSync(src.entry).size;
+    } catch {
+      throw new FormatError(src.entry, 'file not found');
+    }
+    if (size === 0) throw new FormatError(src.entry, 'file is empty (0 bytes)');
+    if (size > MAX_FILE_BYTES) throw new FormatError(src.entry, `file is ${size} bytes, larger than the ${MAX_FILE_BYTES}-byte limit`);
+    const bytes = readFileSync(src.entry);
+    if (src.kind === 'edf') return parseEdf(bytes, src.entry, stem(src.entry), { maxTotalSamples: limits.maxTotalSamples });
+    if (src.kind === 'csv') {
+      const text = decodeUtf8(bytes);
+      if (text === null) throw new FormatError(src.entry, 'CSV is not valid UTF-8 text');
+      return parseCsvEcg(text, src.entry, stem(src.entry), limits.maxTotalSamples);
+    }
+    throw new FormatError(src.entry, `unknown record kind "${String((src as { kind: unknown }).kind)}"`);
+  } catch (err) {
+    if (err instanceof FormatError) throw err;
+    // I/O errors (permissions, a folder named like a file) and allocation failures still name the file.
+    const reason = err instanceof RangeError ? `cannot decode: ${err.message}` : err instanceof Error ? err.message : String(err);
+    throw new FormatError(src.entry, reason);
+  }
+}
