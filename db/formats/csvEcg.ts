@@ -33,13 +33,13 @@ function readDirectives(line: string, file: string): Record<string, string> {
   return out;
 }
 
-/** Physical unit → (unit stored, factor from the file's unit to the stored one). */
-function unitConversion(units: string): { units: string; toStored: number } {
+/** Physical unit → (unit stored, file units per stored unit: 1000 µV per mV). */
+function unitConversion(units: string): { units: string; perStored: number } {
   const u = units.trim();
-  if (/^(uv|µv|μv|microvolts?)$/i.test(u)) return { units: 'mV', toStored: 1 / 1000 };
-  if (/^(mv|millivolts?)$/i.test(u)) return { units: 'mV', toStored: 1 };
-  if (/^(v|volts?)$/i.test(u)) return { units: 'mV', toStored: 1000 };
-  return { units: u, toStored: 1 };
+  if (/^(uv|µv|μv|microvolts?)$/i.test(u)) return { units: 'mV', perStored: 1000 };
+  if (/^(mv|millivolts?)$/i.test(u)) return { units: 'mV', perStored: 1 };
+  if (/^(v|volts?)$/i.test(u)) return { units: 'mV', perStored: 1 / 1000 };
+  return { units: u, perStored: 1 };
 }
 
 function decimals(token: string): number {
@@ -98,7 +98,7 @@ export function parseCsvEcg(text: string, file: string, recordName: string, maxT
     else if (Math.abs(fromTime - fs) / fs > 1e-3) fail(`time column gives ${fromTime.toFixed(3)} Hz but the "#" line says fs=${fs}`);
   }
   if (fs === null) fs = 500;
-  const { units, toStored } = unitConversion(directives?.units ?? (directives === null ? 'uV' : 'mV'));
+  const { units, perStored } = unitConversion(directives?.units ?? (directives === null ? 'uV' : 'mV'));
 
   const channels: ParsedChannel[] = signalCols.map((col) => {
     let dec = 0;
@@ -127,7 +127,7 @@ export function parseCsvEcg(text: string, file: string, recordName: string, maxT
       name: names[col],
       lead: canonicalLead(names[col]),
       fs: fs!,
-      gain: scale / toStored,
+      gain: scale * perStored,
       baseline: 0,
       units,
       samples,

@@ -6,16 +6,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Encodes a flat (multiplexed) sample stream in a WFDB format. `init` is per stream position for format 8. */
-export function encodeWfdb(format: number, flat: number[], nSignalsPerFrame = 1, init: number[] = []): Uint8Array {
+/**
+ * Encodes a flat (multiplexed) sample stream in a WFDB format. For format 8, `frame` gives the signal of each
+ * position in a frame (a number n means n signals of one sample each) and `init` each signal's initial value.
+ */
+export function encodeWfdb(format: number, flat: number[], frame: number | number[] = 1, init: number[] = []): Uint8Array {
+  const signalOf = typeof frame === 'number' ? Array.from({ length: frame }, (_, i) => i) : frame;
   const n = flat.length;
   const out: number[] = [];
   const u16le = (v: number) => out.push(v & 0xff, (v >> 8) & 0xff);
   switch (format) {
     case 8: {
-      const prev = Array.from({ length: nSignalsPerFrame }, (_, s) => init[s] ?? 0);
+      const prev = signalOf.map((_, s) => init[s] ?? 0);
       flat.forEach((v, i) => {
-        const s = i % nSignalsPerFrame;
+        const s = signalOf[i % signalOf.length];
         const d = v - prev[s];
         if (d < -128 || d > 127) throw new Error('format 8 test data must change by at most 127 per sample');
         out.push(d & 0xff);
