@@ -158,29 +158,32 @@ function stem(path: string): string {
   return e ? b.slice(0, -e.length) : b;
 }
 
-/** Reads one record. Throws only FormatError (file and reason), whatever is wrong with the files. */
+/**
+ * Pure core of readRecord: reads the record whose entry file is `entryName` through `files`. Throws FormatError
+ * for anything wrong with the bytes; any other exception here is a parser bug (the fuzz test relies on that).
+ */
+export function parseRecordFiles(kind: RecordSource['kind'], files: FileAccess, entryName: string, limits: ReadLimits = DEFAULT_LIMITS): ParsedRecord {
+  if (kind === 'wfdb') return readWfdbRecord(files, entryName, limits);
+  const path = files.path(entryName);
+  if (kind !== 'edf' && kind !== 'csv') throw new FormatError(path, `unknown record kind "${String(kind)}"`);
+  const size = files.size(entryName);
+  if (size === null) throw new FormatError(path, 'file not found');
+  if (size === 0) throw new FormatError(path, 'file is empty (0 bytes)');
+  if (size > MAX_FILE_BYTES) throw new FormatError(path, `file is ${size} bytes, larger than the ${MAX_FILE_BYTES}-byte limit`);
+  const bytes = files.read(entryName);
+  if (kind === 'edf') return parseEdf(bytes, path, stem(entryName), { maxTotalSamples: limits.maxTotalSamples });
+  const text = decodeUtf8(bytes);
+  if (text === null) throw new FormatError(path, 'CSV is not valid UTF-8 text');
+  return parseCsvEcg(text, path, stem(entryName), limits.maxTotalSamples);
+}
+
+/** Reads one record from disk. Throws only FormatError (file and reason), whatever is wrong with the files. */
 export function readRecord(src: RecordSource, limits: ReadLimits = DEFAULT_LIMITS): ParsedRecord {
   try {
-    if (src.kind === 'wfdb') return readWfdbRecord(folderFiles(dirname(src.entry)), basename(src.entry), limits);
-    let size: number;
-    try {
-      size = statSync(src.entry).size;
-    } catch {
-      throw new FormatError(src.entry, 'file not found');
-    }
-    if (size === 0) throw new FormatError(src.entry, 'file is empty (0 bytes)');
-    if (size > MAX_FILE_BYTES) throw new FormatError(src.entry, `file is ${size} bytes, larger than the ${MAX_FILE_BYTES}-byte limit`);
-    const bytes = readFileSync(src.entry);
-    if (src.kind === 'edf') return parseEdf(bytes, src.entry, stem(src.entry), { maxTotalSamples: limits.maxTotalSamples });
-    if (src.kind === 'csv') {
-      const text = decodeUtf8(bytes);
-      if (text === null) throw new FormatError(src.entry, 'CSV is not valid UTF-8 text');
-      return parseCsvEcg(text, src.entry, stem(src.entry), limits.maxTotalSamples);
-    }
-    throw new FormatError(src.entry, `unknown record kind "${String((src as { kind: unknown }).kind)}"`);
+    return parseRecordFiles(src.kind, folderFiles(dirname(src.entry)), basename(src.entry), limits);
   } catch (err) {
     if (err instanceof FormatError) throw err;
-    // I/O errors (permissions, a folder named like a file) and allocation failures still name the file.
+    // I/O errors (permissions, a folder named like a file, a file removed meanwhile) still name the file.
     const reason = err instanceof RangeError ? `cannot decode: ${err.message}` : err instanceof Error ? err.message : String(err);
     throw new FormatError(src.entry, reason);
   }
