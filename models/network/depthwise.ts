@@ -3,7 +3,7 @@
  * Forward uses TF.js `depthwiseConv2d` on a height-1 image. The wasm backend has no depthwise backprop
  * kernels, so where they are missing the gradient is written with forward-only ops: the input gradient
  * is a depthwise conv of the (dilated) output gradient with the flipped filter, and the filter gradient
- * is k multiply-and-reduce steps.
+ * is a depthwise conv of the input with the output gradient as a (dilated) filter.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -38,12 +38,18 @@ const customDw = (stride: number) =>
         const dl = d.shape[1];
         const padded = tf.pad(d, [[0, 0], [k - 1, lp - dl], [0, 0]]) as tf.Tensor3D;
         const dx = dwValid(padded, tf.reverse(ws, 0) as tf.Tensor2D, 1);
-        const taps: tf.Tensor[] = [];
-        for (let j = 0; j < k; j++) {
-          const xs_j = tf.stridedSlice(xs, [0, j, 0], [b, j + stride * (lout - 1) + 1, c], [1, stride, 1]);
-          taps.push(tf.sum(tf.mul(xs_j, dy), [0, 1]));
-        }
-        return [dx, tf.stack(taps, 0)];
+        // filter gradient dw[j,c] = Σ_{b,t} xp[b, s·t + j, c]·dy[b,t,c]: itself a depthwise conv of the
+        // input (as a [1, B, Lp, C] image) with dy as a [B, Lout] filter dilated by the stride
+        const corr = tf.depthwiseConv2d(
+          tf.reshape(xs, [1, b, lp, c]) as tf.Tensor4D,
+          tf.reshape(dy, [b, lout, c, 1]) as tf.Tensor4D,
+          1,
+          'valid',
+          'NHWC',
+          [1, stride],
+        );
+        const dw = tf.reshape(tf.slice(corr, [0, 0, 0, 0], [1, 1, k, c]), [k, c]);
+        return [dx, dw];
       },
     };
   }) as Parameters<typeof tf.customGrad>[0]);

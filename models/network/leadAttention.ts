@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, dropout, param, type ForwardContext } from './context.ts';
+import { matMul } from './matmul.ts';
 
 export interface HeadOutput {
   /** Independent sigmoid score per lead [B, 3]. */
@@ -16,15 +17,15 @@ export interface HeadOutput {
 
 export function leadAttentionHead(ctx: ForwardContext, features: tf.Tensor2D[]): HeadOutput {
   const z = tf.concat(features, 1); // [B, 1536], index 512·lead + channel
-  let h: tf.Tensor = tf.add(tf.matMul(z, param(ctx, 'attention.fc1.weight') as tf.Tensor2D), param(ctx, 'attention.fc1.bias'));
+  let h: tf.Tensor = tf.add(matMul(z, param(ctx, 'attention.fc1.weight') as tf.Tensor2D), param(ctx, 'attention.fc1.bias'));
   h = tf.relu(batchNorm(ctx, 'attention.bn', h));
   h = dropout(ctx, h, 0.3, 'attention.fc1.weight');
-  const scores = tf.sigmoid(tf.add(tf.matMul(h as tf.Tensor2D, param(ctx, 'attention.fc2.weight') as tf.Tensor2D), param(ctx, 'attention.fc2.bias'))) as tf.Tensor2D;
+  const scores = tf.sigmoid(tf.add(matMul(h as tf.Tensor2D, param(ctx, 'attention.fc2.weight') as tf.Tensor2D), param(ctx, 'attention.fc2.bias'))) as tf.Tensor2D;
   let merged: tf.Tensor = tf.zerosLike(features[0]);
   features.forEach((f, i) => {
     merged = tf.add(merged, tf.mul(f, tf.slice(scores, [0, i], [-1, 1])));
   });
   const dropped = dropout(ctx, merged, 0.2, 'classifier.fc.weight') as tf.Tensor2D;
-  const logits = tf.add(tf.matMul(dropped, param(ctx, 'classifier.fc.weight') as tf.Tensor2D), param(ctx, 'classifier.fc.bias')) as tf.Tensor2D;
+  const logits = tf.add(matMul(dropped, param(ctx, 'classifier.fc.weight') as tf.Tensor2D), param(ctx, 'classifier.fc.bias')) as tf.Tensor2D;
   return { scores, merged: merged as tf.Tensor2D, logits };
 }

@@ -17,20 +17,44 @@ export interface BackboneOutput {
   taps?: Record<string, tf.Tensor3D>;
 }
 
-/** Stem conv 1→64, k15 s2 p7, with bias: im2col of 15 stride-2 taps, then one matMul. */
-function stemConv(ctx: ForwardContext, prefix: string, x: tf.Tensor2D): tf.Tensor3D {
-  const [b, l] = x.shape;
-  const k = 15;
-  const p = 7;
-  const lout = Math.floor((l + 2 * p - k) / 2) + 1;
-  const total = 2 * (lout + (k - 1) / 2 + 1); // even length covering every tap
-  const xp = tf.pad(x, [[0, 0], [p, total - l - p]]);
-  const pairs = tf.reshape(xp, [b, total / 2, 2]);
+const STEM_K = 15;
+const STEM_PAD = 7;
+
+/** im2col of the stem's 15 stride-2 taps: [B, L] → [B·Lout, 15] (used for the filter gradient). */
+function stemPatches(xp: tf.Tensor2D, lout: number): tf.Tensor2D {
+  const b = xp.shape[0];
   const cols: tf.Tensor[] = [];
-  for (let j = 0; j < k; j++) cols.push(tf.slice(pairs, [0, j >> 1, j & 1], [b, lout, 1]));
-  const patches = tf.reshape(tf.concat(cols, 2), [b * lout, k]);
-  const y = tf.add(tf.matMul(patches, param(ctx, `${prefix}.weight`) as tf.Tensor2D), param(ctx, `${prefix}.bias`));
-  return tf.reshape(y, [b, lout, 64]);
+  for (let j = 0; j < STEM_K; j++) cols.push(tf.stridedSlice(xp, [0, j], [b, j + 2 * (lout - 1) + 1], [1, 2]));
+  return tf.reshape(tf.stack(cols, 2), [b * lout, STEM_K]);
+}
+
+function stemValid(xp: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor3D {
+  return tf.conv1d(tf.expandDims(xp, 2) as tf.Tensor3D, tf.reshape(w, [STEM_K, 1, 64]) as tf.Tensor3D, 2, 'valid') as tf.Tensor3D;
+}
+
+/** Gradient for the filter only: the input is data, never differentiated. wasm lacks Conv2DBackpropFilter. */
+const stemCustom = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const xp = args[0] as tf.Tensor2D;
+  const w = args[1] as tf.Tensor2D;
+  (args[2] as tf.GradSaveFunc)([xp]);
+  return {
+    value: stemValid(xp, w),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [b, lout] = dy.shape;
+      const patches = stemPatches(saved[0] as tf.Tensor2D, lout!);
+      const dw = tf.matMul(tf.transpose(patches), tf.reshape(dy, [b! * lout!, 64]));
+      return [tf.zerosLike(saved[0]), dw];
+    },
+  };
+}) as Parameters<typeof tf.customGrad>[0]);
+
+/** Stem conv 1→64, k15 s2 p7, with bias. */
+export function stemConv(ctx: ForwardContext, prefix: string, x: tf.Tensor2D): tf.Tensor3D {
+  const xp = tf.pad(x, [[0, 0], [STEM_PAD, STEM_PAD]]) as tf.Tensor2D;
+  const w = param(ctx, `${prefix}.weight`) as tf.Tensor2D;
+  const native = !ctx.training || tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined;
+  const y = native ? stemValid(xp, w) : (stemCustom(xp, w) as tf.Tensor3D);
+  return tf.add(y, param(ctx, `${prefix}.bias`)) as tf.Tensor3D;
 }
 
 /** max-pool k3 s2 p1 of a non-negative [B, L, C]. */
@@ -54,8 +78,12 @@ export function backboneTrunk(ctx: ForwardContext, lead: number, x: tf.Tensor2D,
 }
 
 export function stageForward(ctx: ForwardContext, lead: number, stage: number, h: tf.Tensor3D): tf.Tensor3D {
-  h = resBlock(ctx, `lead${lead}.stage${stage}.block0`, h, STAGES[stage].downsample);
-  return resBlock(ctx, `lead${lead}.stage${stage}.block1`, h, false);
+  // In eval mode nothing is differentiated: free each block's intermediates at once (peak memory).
+  const block = (j: number, x: tf.Tensor3D) => {
+    const run = () => resBlock(ctx, `lead${lead}.stage${stage}.block${j}`, x, j === 0 && STAGES[stage].downsample);
+    return ctx.training ? run() : tf.tidy(run);
+  };
+  return block(1, block(0, h));
 }
 
 /** The full backbone of lead `lead` (0 = I, 1 = II, 2 = V1) on its signal [B, L]. */

@@ -1,0 +1,66 @@
+/**
+ * Training checkpoints: a folder with `checkpoint.json` (epoch, RNG state, history, best score) and the
+ * tensors (parameters, Adam moments, best weights) in the weights-file format. Written to a temporary
+ * folder and renamed, so an interrupted write leaves the previous checkpoint intact.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { NamedWeights } from '../weights.ts';
+import { decodeWeights, encodeWeights, type WeightsManifest } from '../weightsFile.ts';
+
+export interface CheckpointMeta {
+  /** Hash of the options and data that define the run; a checkpoint from another run is ignored. */
+  runKey: string;
+  /** Last completed epoch (1-based). */
+  epoch: number;
+  rngState: number;
+  adamStep: number;
+  bestEpoch: number;
+  bestScore: number;
+  epochsSinceBest: number;
+  history: { epoch: number; lr: number; loss: number; valMacroF1: number; seconds: number }[];
+  done: boolean;
+}
+
+export interface Checkpoint {
+  meta: CheckpointMeta;
+  /** Current parameters (PyTorch layout NamedWeights). */
+  params: NamedWeights;
+  /** Best-epoch weights. */
+  best: NamedWeights;
+  /** Adam moments in TF layout, keyed by parameter name. */
+  adamM: NamedWeights;
+  adamV: NamedWeights;
+}
+
+const SECTIONS = ['params', 'best', 'adamM', 'adamV'] as const;
+
+export function saveCheckpoint(dir: string, ck: Checkpoint): void {
+  const all: NamedWeights = new Map();
+  for (const s of SECTIONS) for (const [k, t] of ck[s]) all.set(`${s}/${k}`, t);
+  const { manifest, bin } = encodeWeights(all, 'state.bin');
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  writeFileSync(join(tmp, 'state.bin'), bin);
+  writeFileSync(join(tmp, 'state.json'), JSON.stringify(manifest));
+  writeFileSync(join(tmp, 'checkpoint.json'), JSON.stringify(ck.meta));
+  const old = `${dir}.old-${process.pid}`;
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(tmp, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+export function loadCheckpoint(dir: string): Checkpoint | null {
+  if (!existsSync(join(dir, 'checkpoint.json'))) return null;
+  const meta = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as CheckpointMeta;
+  const manifest = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as WeightsManifest;
+  const all = decodeWeights(manifest, readFileSync(join(dir, 'state.bin')), join(dir, 'state.bin'));
+  const ck: Checkpoint = { meta, params: new Map(), best: new Map(), adamM: new Map(), adamV: new Map() };
+  for (const [k, t] of all) {
+    const i = k.indexOf('/');
+    ck[k.slice(0, i) as (typeof SECTIONS)[number]].set(k.slice(i + 1), t);
+  }
+  return ck;
+}

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../backend.ts';
+import { fixtureWeights } from '../testing/parityFixture.ts';
+import { smallChapmanSplit } from '../testing/smallDataset.ts';
+import { CancelledError, makeBatches, train, type TrainProgress } from './trainer.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'x3ecg-train-'));
+test.after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const { train: trainSet, val: valSet } = smallChapmanSplit(10, 3); // 40 train + 12 val real records
+const parent = fixtureWeights(4);
+const headOpts = { mode: 'head' as const, numClasses: 4, multilabel: false, epochs: 6, batchSize: 16, lr: 3e-3, seed: 7, patience: 0, cacheDir: join(tmp, 'cache') };
+
+test('a trailing batch of one joins the previous batch (attention BN needs two)', () => {
+  assert.deepEqual(makeBatches([0, 1, 2, 3, 4], 2), [[0, 1], [2, 3, 4]]);
+  assert.deepEqual(makeBatches([0, 1, 2, 3], 2), [[0, 1], [2, 3]]);
+});
+
+test('head training on real records: loss falls, features cached once, backbones untouched, parent untouched', async () => {
+  await initBackend();
+  assert.ok(trainSet.length >= 30 && valSet.length >= 8);
+  const parentCopy = new Map([...parent].map(([k, t]) => [k, t.data.slice()]));
+  const phases = new Set<string>();
+  const r = await train(parent, trainSet, valSet, { ...headOpts, onProgress: (p) => phases.add(p.phase) });
+  assert.equal(r.history.length, 6);
+  assert.ok(r.history[5].loss < r.history[0].loss, `loss ${r.history.map((h) => h.loss.toFixed(4))}`);
+  assert.deepEqual(r.featureCache, { hits: 0, misses: trainSet.length + valSet.length + 1 });
+  for (const [k, t] of parent) assert.deepEqual(t.data, parentCopy.get(k), `parent ${k} changed`);
+  for (const [k, t] of r.weights) if (k.startsWith('lead')) assert.deepEqual(t.data, parent.get(k)!.data, `${k} moved in head mode`);
+  assert.notDeepEqual(r.weights.get('classifier.fc.weight')!.data, parent.get('classifier.fc.weight')!.data);
+  assert.ok(['features', 'train', 'epoch', 'done'].every((p) => phases.has(p)));
+  // a second run reads every record's features from the disk cache
+  const again = await train(parent, trainSet, valSet, { ...headOpts, epochs: 1 });
+  assert.equal(again.featureCache!.misses, 0);
+});
+
+test('an interrupted run resumes from its last checkpoint and ends exactly like an uninterrupted one', async () => {
+  await initBackend();
+  const full = await train(parent, trainSet, valSet, { ...headOpts, epochs: 4, checkpointDir: join(tmp, 'ckA') });
+  const ac = new AbortController();
+  const events: TrainProgress[] = [];
+  await assert.rejects(
+    train(parent, trainSet, valSet, {
+      ...headOpts,
+      epochs: 4,
+      checkpointDir: join(tmp, 'ckB'),
+      signal: ac.signal,
+      onProgress: (p) => {
+        events.push(p);
+        if (p.phase === 'epoch' && p.epoch === 2) ac.abort();
+      },
+    }),
+    CancelledError,
+  );
+  assert.ok(!events.some((e) => e.epoch === 3 && e.phase === 'epoch'));
+  const resumed = await train(parent, trainSet, valSet, { ...headOpts, epochs: 4, checkpointDir: join(tmp, 'ckB') });
+  assert.equal(resumed.resumedFrom, 2);
+  assert.deepEqual(resumed.history, full.history.map((h, i) => ({ ...h, seconds: resumed.history[i].seconds })));
+  for (const [k, t] of full.weights) assert.deepEqual(resumed.weights.get(k)!.data, t.data, k);
+  assert.ok(readdirSync(join(tmp, 'ckB')).includes('checkpoint.json'));
+});
+
+test('last-stage fine-tune moves stage 3 and the head only', async () => {
+  await initBackend();
+  const small = { train: trainSet.filter((_, i) => i % 5 === 0), val: valSet.filter((_, i) => i % 3 === 0) };
+  const r = await train(parent, small.train, small.val, { mode: 'last-stage', numClasses: 4, multilabel: false, epochs: 1, batchSize: 4, lr: 1e-3, seed: 3, patience: 0 });
+  assert.equal(r.history.length, 1);
+  assert.ok(Number.isFinite(r.history[0].loss));
+  for (const [k, t] of r.weights) {
+    const moved = t.data.some((v, i) => v !== parent.get(k)!.data[i]);
+    if (/^lead\d\.stage[012]\./.test(k) || k.includes('.stem.')) assert.ok(!moved, `${k} moved`);
+    if (/^lead0\.stage3\.block1\.conv2\.pw\.weight$/.test(k) || k === 'lead2.stage3.block0.bn1.running_mean' || k === 'attention.fc1.weight') assert.ok(moved, `${k} did not move`);
+  }
+});

@@ -1,0 +1,400 @@
+/**
+ * Training and fine-tuning (spec §12): modes `head` (backbones frozen, features cached), `last-stage`
+ * (stage 3 of each backbone + head) and `full`. PyTorch Adam with L2 weight decay, cosine schedule per
+ * epoch, random lead drop, class weighting, early stopping on validation macro F1, seeded, a checkpoint
+ * after every epoch (a rerun with the same inputs resumes), optional pruning masks re-applied after
+ * every optimiser step. The parent weights are never modified: the result is a new NamedWeights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import type { NamedWeights } from '../weights.ts';
+import { FEATURE_DIM, NUM_LEADS, networkSpecs } from '../network/architecture.ts';
+import type { ForwardContext } from '../network/context.ts';
+import { fromLeadMajor, lightx3ecg } from '../network/lightx3ecg.ts';
+import { leadAttentionHead } from '../network/leadAttention.ts';
+import { Rng, toTfLayout, type ParamMap } from '../network/params.ts';
+import { randomCrop, windowsOf, WINDOW, type ModelInput } from '../preprocess.ts';
+import { TfjsModel, stackFeatures } from '../tfjsModel.ts';
+import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel } from '../metrics.ts';
+import type { Masks } from '../pruning/magnitude.ts';
+import { activeBackendLabel } from '../backend.ts';
+import { Adam, cosineLr } from './adam.ts';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointMeta } from './checkpoint.ts';
+import { backboneKey, FeatureCache } from './featureCache.ts';
+
+export type TrainMode = 'head' | 'last-stage' | 'full';
+
+export interface TrainExample {
+  /** Stable record key (feature cache, run identity). */
+  key: string;
+  load: () => ModelInput;
+  /** Class indices (one for single-label tasks). */
+  target: number[];
+}
+
+export interface TrainProgress {
+  phase: 'load' | 'features' | 'train' | 'validate' | 'epoch' | 'done';
+  done: number;
+  total: number;
+  epoch?: number;
+  loss?: number;
+  valMacroF1?: number;
+}
+
+export interface TrainOptions {
+  mode: TrainMode;
+  numClasses: number;
+  multilabel: boolean;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  lrMin: number;
+  tMax: number;
+  /** 0 = constant lr (the pruning fine-tune). */
+  cosine: boolean;
+  weightDecay: number;
+  seed: number;
+  /** Probability of zeroing one random lead of a training example (authors: 0.5). */
+  leadDrop: number;
+  classWeighting: boolean;
+  /** Stop after this many epochs without a better validation macro F1 (0: never). */
+  patience: number;
+  /** Random 10 s crop per epoch from longer records (else the first 10 s); validation averages windows. */
+  crops: boolean;
+  checkpointDir?: string | null;
+  cacheDir?: string | null;
+  masks?: Masks;
+  onProgress?: (p: TrainProgress) => void;
+  signal?: AbortSignal;
+}
+
+export const TRAIN_DEFAULTS: Omit<TrainOptions, 'mode' | 'numClasses' | 'multilabel'> = {
+  epochs: 70,
+  batchSize: 32,
+  lr: 1e-3,
+  lrMin: 1e-4,
+  tMax: 40,
+  cosine: true,
+  weightDecay: 5e-5,
+  seed: 22,
+  leadDrop: 0.5,
+  classWeighting: true,
+  patience: 15,
+  crops: false,
+};
+
+export interface TrainResult {
+  weights: NamedWeights;
+  thresholds: number[] | null;
+  bestEpoch: number;
+  valMacroF1: number;
+  epochsRun: number;
+  resumedFrom: number;
+  history: CheckpointMeta['history'];
+  seconds: number;
+  backend: string;
+  featureCache?: { hits: number; misses: number };
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+function trainableNames(mode: TrainMode, numClasses: number): Set<string> {
+  const specs = networkSpecs(numClasses).filter((s) => s.kind !== 'bn_running_mean' && s.kind !== 'bn_running_var');
+  const keep = (n: string) => (mode === 'full' ? true : mode === 'last-stage' ? /^lead\d\.stage3\./.test(n) || !n.startsWith('lead') : !n.startsWith('lead'));
+  return new Set(specs.map((s) => s.name).filter(keep));
+}
+
+function runKeyOf(opts: TrainOptions, parent: NamedWeights, train: TrainExample[], val: TrainExample[]): string {
+  const h = createHash('sha256');
+  const { onProgress: _a, signal: _b, checkpointDir: _c, cacheDir: _d, masks, ...rest } = opts;
+  h.update(JSON.stringify(rest));
+  h.update(backboneKey(parent));
+  for (const [n, t] of parent) if (!n.startsWith('lead')) h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  h.update(JSON.stringify([train.map((e) => [e.key, e.target]), val.map((e) => [e.key, e.target])]));
+  if (masks) for (const [n, m] of masks) h.update(n).update(m);
+  return h.digest('hex').slice(0, 32);
+}
+
+/** Batches of indices; a trailing batch of one joins the previous batch (attention BN needs ≥ 2). */
+export function makeBatches(order: number[], size: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < order.length; i += size) out.push(order.slice(i, i + size));
+  if (out.length > 1 && out[out.length - 1].length === 1) out[out.length - 2].push(...out.pop()!);
+  return out;
+}
+
+function shuffle(n: number, rng: Rng): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+function classWeights(train: TrainExample[], numClasses: number, multilabel: boolean, on: boolean): number[] {
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const e of train) for (const c of e.target) counts[c]++;
+  if (!on) return counts.map(() => 1);
+  if (multilabel) return counts.map((pos) => Math.min(20, Math.max(1, (train.length - pos) / Math.max(1, pos)))); // BCE pos_weight
+  return counts.map((n) => train.length / (numClasses * Math.max(1, n)));
+}
+
+function lossFn(logits: tf.Tensor2D, targets: number[][], numClasses: number, multilabel: boolean, weights: number[]): tf.Scalar {
+  const b = targets.length;
+  const y = new Float32Array(b * numClasses);
+  targets.forEach((t, i) => t.forEach((c) => (y[i * numClasses + c] = 1)));
+  const Y = tf.tensor2d(y, [b, numClasses]);
+  const W = tf.tensor1d(weights);
+  if (multilabel) {
+    // BCE with logits and pos_weight: −[w·y·log σ(x) + (1−y)·log(1−σ(x))], mean over batch × classes
+    const pos = tf.mul(tf.mul(Y, W), tf.softplus(tf.neg(logits)));
+    const neg = tf.mul(tf.sub(1, Y), tf.softplus(logits));
+    return tf.mean(tf.add(pos, neg));
+  }
+  // weighted cross-entropy (PyTorch: Σ w_y·nll / Σ w_y)
+  const nll = tf.neg(tf.sum(tf.mul(Y, tf.logSoftmax(logits)), 1));
+  const w = tf.sum(tf.mul(Y, W), 1);
+  return tf.div(tf.sum(tf.mul(nll, w)), tf.sum(w));
+}
+
+interface Prepared {
+  /** Training windows per example (head: features per window). */
+  trainItems: Float32Array[][];
+  valItems: Float32Array[][];
+  /** Head mode: lead features of an all-zero lead, for lead drop on cached features. */
+  zeroFeatures?: Float32Array;
+  cache?: FeatureCache;
+}
+
+function loadWindows(ex: TrainExample, crops: boolean): Float32Array[] {
+  const input = ex.load();
+  return crops ? windowsOf(input, 'mean') : windowsOf(input, 'first');
+}
+
+function prepare(model: TfjsModel, parent: NamedWeights, train: TrainExample[], val: TrainExample[], opts: TrainOptions): Prepared {
+  const all = [...train, ...val];
+  const progress = (phase: TrainProgress['phase'], done: number) => opts.onProgress?.({ phase, done, total: all.length });
+  const windows: Float32Array[][] = [];
+  if (opts.mode !== 'head') {
+    all.forEach((e, i) => {
+      windows.push(loadWindows(e, opts.crops));
+      if (i % 16 === 15) progress('load', i + 1);
+      if (opts.signal?.aborted) throw new CancelledError();
+    });
+    return { trainItems: windows.slice(0, train.length), valItems: windows.slice(train.length) };
+  }
+  const cache = new FeatureCache(backboneKey(parent), opts.cacheDir ?? null);
+  // gather every record's windows whose features are not cached, then extract them in batches
+  const feats: (Float32Array[] | undefined)[] = all.map((e) => cache.get(`${e.key}#${opts.crops ? 'all' : 'first'}`));
+  const pending: { ex: number; windows: Float32Array[] }[] = [];
+  let done = feats.filter(Boolean).length;
+  progress('features', done);
+  const flush = () => {
+    const windows = pending.flatMap((p) => p.windows);
+    const f = model.backboneFeatures(windows, 16);
+    let k = 0;
+    for (const p of pending) {
+      feats[p.ex] = f.slice(k, k + p.windows.length);
+      k += p.windows.length;
+      cache.set(`${all[p.ex].key}#${opts.crops ? 'all' : 'first'}`, feats[p.ex]!);
+    }
+    done += pending.length;
+    pending.length = 0;
+    progress('features', done);
+  };
+  for (let i = 0; i < all.length; i++) {
+    if (feats[i]) continue;
+    pending.push({ ex: i, windows: loadWindows(all[i], opts.crops) });
+    if (pending.reduce((n, p) => n + p.windows.length, 0) >= 16) flush();
+    if (opts.signal?.aborted) throw new CancelledError();
+  }
+  if (pending.length) flush();
+  let zero = cache.get('__zero_lead__')?.[0];
+  if (!zero) {
+    zero = model.backboneFeatures([new Float32Array(NUM_LEADS * WINDOW)])[0];
+    cache.set('__zero_lead__', [zero]);
+  }
+  const items = feats as Float32Array[][];
+  return { trainItems: items.slice(0, train.length), valItems: items.slice(train.length), zeroFeatures: zero, cache };
+}
+
+function maskTensors(masks: Masks | undefined, numClasses: number): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  if (!masks) return out;
+  const kinds = new Map(networkSpecs(numClasses).map((s) => [s.name, s]));
+  for (const [name, m] of masks) {
+    const s = kinds.get(name)!;
+    const t = toTfLayout(s.kind, s.shape, Float32Array.from(m));
+    out.set(name, tf.tensor(t.data, t.shape));
+  }
+  return out;
+}
+
+function applyMaskTensors(params: ParamMap, masks: Map<string, tf.Tensor>): void {
+  tf.tidy(() => {
+    for (const [name, m] of masks) params.get(name)!.assign(tf.mul(params.get(name)!, m));
+  });
+}
+
+/** Mean probabilities over each example's windows (validation). */
+function validate(model: TfjsModel, items: Float32Array[][], mode: TrainMode): number[][] {
+  const flat = items.flat();
+  const preds = mode === 'head' ? model.predictFromFeatures(flat) : model.predictWindows(flat, 16);
+  const out: number[][] = [];
+  let k = 0;
+  for (const it of items) {
+    const ps = preds.slice(k, k + it.length).map((p) => p.probabilities);
+    k += it.length;
+    out.push(ps[0].map((_, c) => ps.reduce((a, p) => a + p[c], 0) / ps.length));
+  }
+  return out;
+}
+
+function score(val: TrainExample[], probs: number[][], opts: TrainOptions, thresholds?: number[]): number {
+  const classes = Array.from({ length: opts.numClasses }, (_, i) => String(i));
+  if (opts.multilabel) {
+    const truth = val.map((e) => classes.map((_, c) => (e.target.includes(c) ? 1 : 0)));
+    return evaluateMultilabel(classes, truth, probs, thresholds ?? classes.map(() => 0.5)).macroF1;
+  }
+  return evaluateSingleLabel(classes, val.map((e) => e.target[0]), probs).macroF1;
+}
+
+export async function train(parent: NamedWeights, trainSet: TrainExample[], valSet: TrainExample[], options: Partial<TrainOptions> & Pick<TrainOptions, 'mode' | 'numClasses' | 'multilabel'>): Promise<TrainResult> {
+  const opts: TrainOptions = { ...TRAIN_DEFAULTS, ...options };
+  const t0 = performance.now();
+  if (trainSet.length < 2) throw new Error('training needs at least 2 examples');
+  if (valSet.length < 1) throw new Error('training needs at least 1 validation example');
+  const runKey = runKeyOf(opts, parent, trainSet, valSet);
+  const ck0 = opts.checkpointDir ? loadCheckpoint(opts.checkpointDir) : null;
+  const ck = ck0 && ck0.meta.runKey === runKey ? ck0 : null;
+  const trainable = trainableNames(opts.mode, opts.numClasses);
+  const model = new TfjsModel(ck ? ck.params : parent, opts.multilabel, 'parent');
+  const adam = new Adam({ beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: opts.weightDecay });
+  const masks = maskTensors(opts.masks, opts.numClasses);
+  const meta: CheckpointMeta = ck
+    ? ck.meta
+    : { runKey, epoch: 0, rngState: opts.seed >>> 0, adamStep: 0, bestEpoch: 0, bestScore: -1, epochsSinceBest: 0, history: [], done: false };
+  let best: NamedWeights = ck ? ck.best : parent;
+  if (ck) adam.importState({ step: ck.meta.adamStep, m: ck.adamM, v: ck.adamV });
+  const resumedFrom = meta.epoch;
+  try {
+    if (masks.size) applyMaskTensors(model.params, masks);
+    const prep = prepare(model, parent, trainSet, valSet, opts);
+    const weightsPerClass = classWeights(trainSet, opts.numClasses, opts.multilabel, opts.classWeighting);
+    const vars = [...trainable].map((n) => model.params.get(n)!);
+    const byVarName = new Map([...trainable].map((n) => [model.params.get(n)!.name, n]));
+    const rng = new Rng(meta.rngState);
+    while (!meta.done && meta.epoch < opts.epochs) {
+      const epoch = meta.epoch + 1;
+      const te = performance.now();
+      const lr = opts.cosine ? cosineLr(epoch, opts.lr, opts.lrMin, opts.tMax) : opts.lr;
+      const batches = makeBatches(shuffle(trainSet.length, rng), opts.batchSize);
+      let lossSum = 0;
+      let seen = 0;
+      for (const [bi, batch] of batches.entries()) {
+        if (opts.signal?.aborted) throw new CancelledError();
+        const targets = batch.map((i) => trainSet[i].target);
+        const items = batch.map((i) => prep.trainItems[i][opts.crops ? rng.int(prep.trainItems[i].length) : 0].slice());
+        for (const item of items) {
+          if (rng.next() < opts.leadDrop) {
+            const lead = rng.int(NUM_LEADS);
+            if (opts.mode === 'head') item.set(prep.zeroFeatures!.subarray(lead * FEATURE_DIM, (lead + 1) * FEATURE_DIM), lead * FEATURE_DIM);
+            else item.fill(0, lead * WINDOW, (lead + 1) * WINDOW);
+          }
+        }
+        const dropoutSeed = rng.seed();
+        const seedRng = new Rng(dropoutSeed);
+        const bnBatchStats = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
+        const ctx: ForwardContext = { params: model.params, training: true, bnBatchStats, nextSeed: () => seedRng.seed(), frozen: (n) => !trainable.has(n) };
+        const { value, grads } = tf.variableGrads(() => {
+          let logits: tf.Tensor2D;
+          if (opts.mode === 'head') {
+            const f = tf.tensor3d(stackFeatures(items), [items.length, NUM_LEADS, FEATURE_DIM]);
+            logits = leadAttentionHead(ctx, tf.unstack(f, 1) as tf.Tensor2D[]).logits;
+          } else {
+            const x = new Float32Array(items.length * NUM_LEADS * WINDOW);
+            items.forEach((w, i) => x.set(w, i * NUM_LEADS * WINDOW));
+            logits = lightx3ecg(ctx, fromLeadMajor(x, items.length, WINDOW)).logits;
+          }
+          return lossFn(logits, targets, opts.numClasses, opts.multilabel, weightsPerClass);
+        }, vars);
+        const named = new Map(Object.entries(grads).map(([k, g]) => [byVarName.get(k)!, g]));
+        adam.apply(model.params, named, lr);
+        tf.tidy(() => {
+          for (const [prefix, s] of bnBatchStats) {
+            const rm = model.params.get(`${prefix}.running_mean`)!;
+            const rv = model.params.get(`${prefix}.running_var`)!;
+            rm.assign(tf.add(tf.mul(rm, 0.9), tf.mul(s.mean, 0.1)));
+            rv.assign(tf.add(tf.mul(rv, 0.9), tf.mul(s.variance, 0.1)));
+          }
+        });
+        if (masks.size) applyMaskTensors(model.params, masks);
+        const loss = (await value.data())[0];
+        tf.dispose([value, ...Object.values(grads), ...[...bnBatchStats.values()].flatMap((s) => [s.mean, s.variance])]);
+        lossSum += loss * batch.length;
+        seen += batch.length;
+        opts.onProgress?.({ phase: 'train', epoch, done: bi + 1, total: batches.length, loss });
+      }
+      opts.onProgress?.({ phase: 'validate', epoch, done: 0, total: valSet.length });
+      const valF1 = score(valSet, validate(model, prep.valItems, opts.mode), opts);
+      meta.history.push({ epoch, lr, loss: lossSum / seen, valMacroF1: valF1, seconds: (performance.now() - te) / 1000 });
+      meta.epoch = epoch;
+      meta.rngState = rng.state;
+      meta.adamStep = adam.step;
+      if (valF1 > meta.bestScore) {
+        meta.bestScore = valF1;
+        meta.bestEpoch = epoch;
+        meta.epochsSinceBest = 0;
+        best = model.toWeights();
+      } else meta.epochsSinceBest++;
+      if (opts.patience > 0 && meta.epochsSinceBest >= opts.patience) meta.done = true;
+      if (meta.epoch >= opts.epochs) meta.done = true;
+      if (opts.checkpointDir) writeCheckpoint(opts.checkpointDir, meta, model, best, adam);
+      opts.onProgress?.({ phase: 'epoch', epoch, done: epoch, total: opts.epochs, loss: lossSum / seen, valMacroF1: valF1 });
+    }
+    // thresholds and the final score from the best weights
+    let thresholds: number[] | null = null;
+    let valMacroF1 = meta.bestScore;
+    if (opts.multilabel) {
+      const bestModel = new TfjsModel(best, true, 'best');
+      try {
+        const probs = validate(bestModel, prep.valItems, opts.mode);
+        const truth = valSet.map((e) => Array.from({ length: opts.numClasses }, (_, c) => (e.target.includes(c) ? 1 : 0)));
+        thresholds = chooseThresholds(truth, probs, opts.numClasses);
+        valMacroF1 = score(valSet, probs, opts, thresholds);
+      } finally {
+        bestModel.dispose();
+      }
+    }
+    opts.onProgress?.({ phase: 'done', done: meta.epoch, total: opts.epochs, valMacroF1 });
+    return {
+      weights: best,
+      thresholds,
+      bestEpoch: meta.bestEpoch,
+      valMacroF1,
+      epochsRun: meta.epoch,
+      resumedFrom,
+      history: meta.history,
+      seconds: (performance.now() - t0) / 1000,
+      backend: activeBackendLabel(),
+      featureCache: prep.cache ? { hits: prep.cache.hits, misses: prep.cache.misses } : undefined,
+    };
+  } finally {
+    model.dispose();
+    adam.dispose();
+    tf.dispose([...masks.values()]);
+  }
+}
+
+function writeCheckpoint(dir: string, meta: CheckpointMeta, model: TfjsModel, best: NamedWeights, adam: Adam): void {
+  const s = adam.exportState();
+  const ck: Checkpoint = { meta, params: model.toWeights(), best, adamM: s.m, adamV: s.v };
+  saveCheckpoint(dir, ck);
+}
+
