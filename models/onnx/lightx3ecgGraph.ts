@@ -77,6 +77,22 @@ function foldLinear(
   return { w: out, b };
 }
 
+/** [rows, cols] → [rowsTo, cols], extra rows zero. */
+function padRows(w: Float32Array, rows: number, cols: number, rowsTo: number): Float32Array {
+  if (rowsTo === rows) return w;
+  const out = new Float32Array(rowsTo * cols);
+  out.set(w);
+  return out;
+}
+
+/** [rows, cols] → [rows, colsTo], extra columns zero. */
+function padCols(w: Float32Array, rows: number, cols: number, colsTo: number): Float32Array {
+  if (colsTo === cols) return w;
+  const out = new Float32Array(rows * colsTo);
+  for (let r = 0; r < rows; r++) out.set(w.subarray(r * cols, (r + 1) * cols), r * colsTo);
+  return out;
+}
+
 class GraphBuilder {
   readonly nodes: NodeDef[] = [];
   readonly initializers: TensorInit[] = [];
@@ -134,12 +150,15 @@ function resBlock(g: GraphBuilder, weights: NamedWeights, x: string, prefix: str
   f = foldLinear(t('conv2.pw.weight'), cOut, { bn: bnAffine(weights, `${prefix}.bn2`) });
   h = g.conv(h, `${prefix}.conv2.pw`, f.w, [cOut, cOut, 1], { b: f.b });
 
-  // SE (spec §3.2): mean over time, two bias-free scale+matrix steps, sigmoid gate.
+  // SE (spec §3.2): mean over time, two bias-free scale+matrix steps, sigmoid gate. In the 2-D layout
+  // the bottleneck is zero-padded to 16 channels (relu(0) = 0 meets zero excite columns: exact) so
+  // onnxruntime keeps it in its blocked NCHWc format, whose channel counts must be multiples of 16.
+  const rPad = g.layout === '2d' ? Math.ceil(r / 16) * 16 : r;
   let s = g.op('GlobalAveragePool', [h]);
   f = foldLinear(t('se.squeeze.pw.weight'), r, { inScale: t('se.squeeze.dw.weight') });
-  s = g.op('Relu', [g.conv(s, `${prefix}.se.squeeze`, f.w, [r, cOut, 1], {})]);
+  s = g.op('Relu', [g.conv(s, `${prefix}.se.squeeze`, padRows(f.w, r, cOut, rPad), [rPad, cOut, 1], {})]);
   f = foldLinear(t('se.excite.pw.weight'), cOut, { inScale: t('se.excite.dw.weight') });
-  s = g.op('Sigmoid', [g.conv(s, `${prefix}.se.excite`, f.w, [cOut, r, 1], {})]);
+  s = g.op('Sigmoid', [g.conv(s, `${prefix}.se.excite`, padCols(f.w, cOut, r, rPad), [cOut, rPad, 1], {})]);
   h = g.op('Mul', [h, s]);
 
   let short = x;
