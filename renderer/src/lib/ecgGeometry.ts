@@ -81,9 +81,11 @@ export function rowHeightMm(gain: number): number {
   return Math.max(20, Math.min(60, snap5(3 * gain)));
 }
 
+/** Room left of the traces: 2 mm lead-in, the pulse, and at least 3 mm before the trace starts. */
 export function calibrationMarginMm(speed: number): number {
-  return Math.ceil((CAL_PULSE_SEC * speed + 5) / MAJOR_MM) * MAJOR_MM;
+  return Math.ceil((CAL_PULSE_LEAD_MM + CAL_PULSE_SEC * speed + 3) / MAJOR_MM) * MAJOR_MM;
 }
+export const CAL_PULSE_LEAD_MM = 2;
 
 export function paperLayout(o: LayoutOptions): PaperLayout {
   const margin = calibrationMarginMm(o.speed);

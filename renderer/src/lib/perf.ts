@@ -3,8 +3,11 @@
  * drawn. Exposed as window.__x3ecgPerf (read-only use by the bench and tests).
  */
 export interface PerfFigures {
+  /** Signal arrival → first canvas draw finished (includes turning JSON into typed arrays and mounting). */
   lastPaintMs: number | null;
   paints: number[];
+  /** The canvas draw alone (grid + traces), for the latest draw. */
+  lastDrawMs: number | null;
 }
 
 declare global {
@@ -13,7 +16,7 @@ declare global {
   }
 }
 
-export const perf: PerfFigures = (window.__x3ecgPerf ??= { lastPaintMs: null, paints: [] });
+export const perf: PerfFigures = (window.__x3ecgPerf ??= { lastPaintMs: null, paints: [], lastDrawMs: null });
 
 export function recordFirstPaint(arrivedAt: number): number {
   const ms = performance.now() - arrivedAt;
