@@ -29,7 +29,7 @@ for (const numClasses of [4, 9] as const) {
   });
 }
 
-test('TS head over the fixture's lead features reproduces logits and attention', () => {
+test('TS head over the fixture lead features reproduces logits and attention', () => {
   const weights = fixtureWeights(9);
   const { expected } = fixtureExpected(9);
   const h = headForward(headParams(weights), Float32Array.from(expected.lead_features.flat(2)), 3);
