@@ -92,6 +92,7 @@ export function parseEdf(bytes: Uint8Array, file: string, recordName: string, li
   const keep = Array.from({ length: n }, (_, i) => i).filter((i) => !isAnnotation(i));
   if (keep.length === 0) fail('file has no signals besides annotations');
   if (recordDuration === 0) fail('data record duration 0 is only allowed for annotation-only files');
+  if (nRecords === 0) fail('file has no data records');
   const totalSamples = keep.reduce((s, i) => s + spr[i], 0) * nRecords!;
   if (totalSamples > limits.maxTotalSamples) fail(`recording would decode to ${totalSamples} samples, more than the ${limits.maxTotalSamples} limit`);
 
@@ -111,7 +112,7 @@ export function parseEdf(bytes: Uint8Array, file: string, recordName: string, li
     return {
       name: label,
       lead: canonicalLead(label) ?? canonicalLead(label.replace(/^(ECG|EKG)\s*/i, '')),
-      fs: spr[i] / recordDuration!,
+      fs: roundRate(spr[i] / recordDuration!),
       gain,
       baseline,
       units: units[i] || 'uV',
@@ -143,7 +144,7 @@ export function parseEdf(bytes: Uint8Array, file: string, recordName: string, li
   }
   const rates = keep.map((i) => spr[i]);
   const frameSpr = rates.reduce(gcd);
-  const fs = frameSpr / recordDuration!;
+  const fs = roundRate(frameSpr / recordDuration!);
   return {
     recordName,
     format: 'edf',
@@ -157,6 +158,11 @@ export function parseEdf(bytes: Uint8Array, file: string, recordName: string, li
     recordedAt: start ? start.toISOString().slice(0, 19) : null,
     files: [file],
   };
+}
+
+/** Rates from samples ÷ a decimal duration (e.g. 3 / 0.3) carry float noise; EDF durations have ≤ 8 digits. */
+function roundRate(hz: number): number {
+  return Number(hz.toPrecision(12));
 }
 
 function plusDate(s: string | undefined): Date | null {

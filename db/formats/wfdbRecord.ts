@@ -5,7 +5,7 @@
 import { FormatError, type ParsedChannel, type ParsedRecord } from './types.ts';
 import type { FileAccess } from './fileAccess.ts';
 import { parseWfdbHeader, type WfdbHeader, type WfdbSignalSpec } from './wfdbHeader.ts';
-import { bytesForSamples, checksum16, decodeSamples, demultiplex, invalidValueOf, samplesInBytes } from './wfdbSignals.ts';
+import { bytesForSamples, checksum16, decodeSamples, demultiplex, demultiplex16, invalidValueOf, samplesInBytes } from './wfdbSignals.ts';
 import { readMatElements, readMatV4Header } from './matV4.ts';
 import { canonicalLead } from './leadNames.ts';
 import { decodeUtf8, parseDecimal } from './numbers.ts';
@@ -41,6 +41,7 @@ export function readWfdbRecord(files: FileAccess, headerName: string, limits: Re
   if (header.nSegments !== null) decoded = decodeMultiSegment(files, header, headerPath, limits, used);
   else decoded = decodeSingleSegment(files, header, headerPath, header.nSamples, limits, used);
   if (decoded.channels.length === 0) throw new FormatError(headerPath, 'record has no signals');
+  if (decoded.nFrames === 0) throw new FormatError(headerPath, 'record has no samples (length 0)');
   const meta = parseComments(header.comments);
   return {
     recordName: header.recordName,
@@ -155,6 +156,12 @@ function decodeSingleSegment(
         throw new FormatError(path, `header declares ${nFrames} samples per signal but the MATLAB matrix holds ${frames}`);
       if (maxSkew > 0) throw new FormatError(path, 'skew is not supported for MATLAB signal files');
       tooBig(frames, tspf);
+      const simple = byFrame && tspf === g.specs.length && m.precision === 'int16' && m.littleEndian;
+      const fast = simple ? demultiplex16(bytes.subarray(m.dataOffset), tspf, frames) : null;
+      if (fast) {
+        fast.forEach((s, j) => ((samples[g.start + j] = s), (invalid[g.start + j] = invalidValueOf(format))));
+        continue;
+      }
       const flat = new Int32Array(total);
       if (m.precision === 'int16' && m.littleEndian) decodeSamples(16, bytes.subarray(m.dataOffset), total, flat);
       else if (m.precision === 'int16') decodeSamples(61, bytes.subarray(m.dataOffset), total, flat);
@@ -186,6 +193,11 @@ function decodeSingleSegment(
     const nRead = Math.min(framesAvail, nFrames + maxSkew) * tspf;
     const bytes = files.read(first.fileName);
     if (bytes.length < offset + bytesForSamples(format, nRead)) throw new FormatError(path, 'signal file changed size while being read');
+    const fast = format === 16 && maxSkew === 0 && tspf === g.specs.length ? demultiplex16(bytes.subarray(offset), tspf, nFrames) : null;
+    if (fast) {
+      fast.forEach((s, j) => ((samples[g.start + j] = s), (invalid[g.start + j] = -32768)));
+      continue;
+    }
     const flat = new Int32Array(nRead);
     decodeSamples(format, bytes.subarray(offset), nRead, flat);
     const d = demultiplex(format, flat, groupSignals, nFrames);

@@ -118,6 +118,23 @@ export function decodeSamples(format: number, data: Uint8Array, n: number, out: 
   }
 }
 
+/**
+ * Fast path for the common case (format 16 little-endian, one sample per frame, no skew): de-multiplexes
+ * straight from the bytes into per-signal arrays, without an intermediate flat array. Returns null when the
+ * fast path does not apply (the caller then takes the general path).
+ */
+export function demultiplex16(data: Uint8Array, nSignals: number, nFrames: number, bigEndian = false): Int32Array[] | null {
+  if (!littleEndianHost || bigEndian || (data.byteOffset & 1) !== 0 || data.byteLength < 2 * nSignals * nFrames) return null;
+  const v = new Int16Array(data.buffer, data.byteOffset, nSignals * nFrames);
+  const out: Int32Array[] = [];
+  for (let s = 0; s < nSignals; s++) {
+    const o = new Int32Array(nFrames);
+    for (let f = 0, p = s; f < nFrames; f++, p += nSignals) o[f] = v[p];
+    out.push(o);
+  }
+  return out;
+}
+
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export interface GroupSignal {
