@@ -67,6 +67,7 @@ test('zero-length files and missing files', () => {
   expectBad('nodat', { 'nodat.hea': `nodat 1 500 6\n${line('16', 'nodat-missing.dat')}` }, /not found/, /nodat-missing\.dat$/);
   expectBad('e0', { 'e0.edf': new Uint8Array(0) }, /empty/, /e0\.edf$/, 'edf', 'e0.edf');
   expectBad('c0', { 'c0.csv': '' }, /empty/, /c0\.csv$/, 'csv', 'c0.csv');
+  expectBad('len0', { 'len0.dat': goodDat, 'len0.hea': `len0 1 500 0\n${line('16', 'len0.dat')}` }, /no samples \(length 0\)/);
   expectBad('hdrless', { 'hdrless.hea': '# only a comment\n' }, /no record line/);
 });
 

@@ -13,7 +13,7 @@ export interface ParsedChannel {
   fs: number;
   /** ADC gain: digital units per physical unit. */
   gain: number;
-  /** Digital value that corresponds to 0 physical units. */
+  /** Digital value that corresponds to 0 physical units (an integer for WFDB and CSV; may be fractional for EDF). */
   baseline: number;
   /** Physical units, e.g. "mV", "uV". */
   units: string;
@@ -23,7 +23,7 @@ export interface ParsedChannel {
   samples: Int32Array;
   /** The digital value that marks an invalid sample in `samples` (format-specific; null if none). */
   invalidValue: number | null;
-  /** WFDB signal format the samples came from (16, 212, …) or "mat", "edf", "csv". */
+  /** WFDB signal format the samples came from (16, 212, …) or "mat", "edf", "bdf", "csv". */
   sourceFormat: string;
   /** Initial value and checksum from the header when present (verified by the parser). */
   initialValue?: number;

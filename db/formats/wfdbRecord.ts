@@ -203,7 +203,7 @@ function decodeSingleSegment(
     const d = demultiplex(format, flat, groupSignals, nFrames);
     d.samples.forEach((s, j) => ((samples[g.start + j] = s), (invalid[g.start + j] = d.invalidValue[j])));
   }
-  if (nFrames === null) nFrames = 0;
+  if (nFrames === null || nFrames === 0) throw new FormatError(headerPath, 'record has no samples (length 0)');
 
   const channels: ParsedChannel[] = specs.map((spec, i) => {
     const s = samples[i];
