@@ -64,6 +64,8 @@ export interface TrainOptions {
   checkpointDir?: string | null;
   cacheDir?: string | null;
   masks?: Masks;
+  /** Head mode: lead features of windows ([3 × 512] each) from a faster engine (default: TF.js on the parent). */
+  extractFeatures?: (windows: Float32Array[]) => Promise<Float32Array[]>;
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
 }
@@ -111,7 +113,7 @@ function trainableNames(mode: TrainMode, numClasses: number): Set<string> {
 
 function runKeyOf(opts: TrainOptions, parent: NamedWeights, train: TrainExample[], val: TrainExample[]): string {
   const h = createHash('sha256');
-  const { onProgress: _a, signal: _b, checkpointDir: _c, cacheDir: _d, masks, ...rest } = opts;
+  const { onProgress: _a, signal: _b, checkpointDir: _c, cacheDir: _d, extractFeatures: _e, masks, ...rest } = opts;
   h.update(JSON.stringify(rest));
   h.update(backboneKey(parent));
   for (const [n, t] of parent) if (!n.startsWith('lead')) h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
@@ -177,7 +179,7 @@ function loadWindows(ex: TrainExample, crops: boolean): Float32Array[] {
   return crops ? windowsOf(input, 'mean') : windowsOf(input, 'first');
 }
 
-function prepare(model: TfjsModel, parent: NamedWeights, train: TrainExample[], val: TrainExample[], opts: TrainOptions): Prepared {
+async function prepare(model: TfjsModel, parent: NamedWeights, train: TrainExample[], val: TrainExample[], opts: TrainOptions): Promise<Prepared> {
   const all = [...train, ...val];
   const progress = (phase: TrainProgress['phase'], done: number) => opts.onProgress?.({ phase, done, total: all.length });
   const windows: Float32Array[][] = [];
@@ -195,9 +197,10 @@ function prepare(model: TfjsModel, parent: NamedWeights, train: TrainExample[], 
   const pending: { ex: number; windows: Float32Array[] }[] = [];
   let done = feats.filter(Boolean).length;
   progress('features', done);
-  const flush = () => {
+  const extract = opts.extractFeatures ?? (async (w: Float32Array[]) => model.backboneFeatures(w, 16));
+  const flush = async () => {
     const windows = pending.flatMap((p) => p.windows);
-    const f = model.backboneFeatures(windows, 16);
+    const f = await extract(windows);
     let k = 0;
     for (const p of pending) {
       feats[p.ex] = f.slice(k, k + p.windows.length);
@@ -211,13 +214,13 @@ function prepare(model: TfjsModel, parent: NamedWeights, train: TrainExample[], 
   for (let i = 0; i < all.length; i++) {
     if (feats[i]) continue;
     pending.push({ ex: i, windows: loadWindows(all[i], opts.crops) });
-    if (pending.reduce((n, p) => n + p.windows.length, 0) >= 16) flush();
+    if (pending.reduce((n, p) => n + p.windows.length, 0) >= 16) await flush();
     if (opts.signal?.aborted) throw new CancelledError();
   }
-  if (pending.length) flush();
+  if (pending.length) await flush();
   let zero = cache.get('__zero_lead__')?.[0];
   if (!zero) {
-    zero = model.backboneFeatures([new Float32Array(NUM_LEADS * WINDOW)])[0];
+    zero = (await extract([new Float32Array(NUM_LEADS * WINDOW)]))[0];
     cache.set('__zero_lead__', [zero]);
   }
   const items = feats as Float32Array[][];
@@ -285,7 +288,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
   const resumedFrom = meta.epoch;
   try {
     if (masks.size) applyMaskTensors(model.params, masks);
-    const prep = prepare(model, parent, trainSet, valSet, opts);
+    const prep = await prepare(model, parent, trainSet, valSet, opts);
     const weightsPerClass = classWeights(trainSet, opts.numClasses, opts.multilabel, opts.classWeighting);
     const vars = [...trainable].map((n) => model.params.get(n)!);
     const byVarName = new Map([...trainable].map((n) => [model.params.get(n)!.name, n]));
@@ -340,6 +343,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
         lossSum += loss * batch.length;
         seen += batch.length;
         opts.onProgress?.({ phase: 'train', epoch, done: bi + 1, total: batches.length, loss });
+        await new Promise((r) => setImmediate(r)); // let a worker see its cancel message
       }
       opts.onProgress?.({ phase: 'validate', epoch, done: 0, total: valSet.length });
       const valF1 = score(valSet, validate(model, prep.valItems, opts.mode), opts);

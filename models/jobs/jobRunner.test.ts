@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JobCancelledError, JobRunner } from './jobRunner.ts';
+import type { JobProgress } from './tasks.ts';
+import { smallChapmanSplit, dataDir } from '../testing/smallDataset.ts';
+import { fixtureWeights } from '../testing/parityFixture.ts';
+import { configFor } from '../testing/packageConfig.ts';
+import { loadModelPackage, saveModelPackage } from '../package/modelPackage.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'x3ecg-jobs-'));
+const runner = new JobRunner();
+test.after(async () => {
+  await runner.shutdown();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const parentDir = join(tmp, 'models', 'parent');
+saveModelPackage(parentDir, configFor('parent'), fixtureWeights(4));
+const { train, val } = smallChapmanSplit(5, 2);
+const names = [...train, ...val].map((e) => e.key);
+const source = { kind: 'shared' as const, dataDir, names };
+
+test('a train job in a worker posts progress, writes a new version and leaves the parent alone', async () => {
+  const id = runner.start('train', { task: 'chapman4', source, parent: parentDir, mode: 'head', epochs: 3, seed: 1, batchSize: 8, patience: 0, modelsDir: join(tmp, 'models') });
+  const events: JobProgress[] = [];
+  runner.onProgress(id, (p) => events.push(p));
+  const r = await runner.result<'train'>(id);
+  assert.ok(events.some((e) => e.phase === 'features'));
+  assert.deepEqual(events.filter((e) => e.phase === 'epoch').map((e) => e.epoch), [1, 2, 3]);
+  assert.ok(events.filter((e) => e.phase === 'train').every((e) => typeof e.loss === 'number' && e.total > 0));
+  assert.equal(r.epochs, 3);
+  const pkg = loadModelPackage(r.dir);
+  assert.equal(pkg.config.provenance.parent, 'parent');
+  assert.equal(pkg.config.provenance.origin, 'train');
+  assert.ok((pkg.config.provenance.splitIds!.val as string[]).length >= 4);
+  assert.ok(typeof r.valMacroF1 === 'number' && /^tfjs-/.test(r.backend));
+  const parent = loadModelPackage(parentDir);
+  for (const [k, t] of fixtureWeights(4)) assert.deepEqual(parent.weights.get(k)!.data, t.data);
+
+  const pred = runner.start('predict', { model: r.dir, source: { kind: 'shared', dataDir, names: names.slice(0, 3) } });
+  const rows = (await runner.result<'predict'>(pred)).rows;
+  assert.equal(rows.length, 3);
+  for (const row of rows) {
+    assert.equal(row.probabilities.length, 4);
+    assert.ok(Math.abs(row.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    assert.equal(row.scores.length, 3);
+  }
+  const ev = runner.start('evaluate', { model: r.dir, source });
+  const e = await runner.result<'evaluate'>(ev);
+  assert.equal(e.n, names.length);
+  assert.equal((e.confusion as number[][]).flat().reduce((a, b) => a + b, 0), names.length);
+});
+
+test('cancel stops a running job at the next batch; no version is written', async () => {
+  const modelsDir = join(tmp, 'cancel-models');
+  const id = runner.start('train', { task: 'chapman4', source, parent: parentDir, mode: 'last-stage', epochs: 50, seed: 2, batchSize: 4, patience: 0, modelsDir });
+  let trainEvents = 0;
+  runner.onProgress(id, (p) => {
+    if (p.phase === 'train' && ++trainEvents === 1) runner.cancel(id);
+  });
+  await assert.rejects(runner.result(id), JobCancelledError);
+  assert.equal(trainEvents, 1);
+  const versions = existsSync(modelsDir) ? readdirSync(modelsDir).filter((f) => !f.startsWith('.')) : [];
+  assert.deepEqual(versions, []);
+});

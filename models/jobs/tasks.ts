@@ -1,0 +1,346 @@
+/**
+ * The engine's jobs as plain async functions: predict, evaluate, explain, train, prune. Each takes
+ * JSON-serialisable params and a context (progress, cancel), so the worker runs them off the main
+ * thread and tests can call them directly.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { NamedWeights } from '../weights.ts';
+import { loadModelPackage, packageSizeOnDisk, saveModelPackage, type ModelPackage } from '../package/modelPackage.ts';
+import { defaultPreprocessing, taskFor, type ModelConfig, type WeightStorage } from '../package/modelConfig.ts';
+import { createInferenceEngine, type EnginePreference, type InferenceEngine } from '../inference.ts';
+import { windowsOf } from '../preprocess.ts';
+import { evaluateMultilabel, evaluateSingleLabel, argmax, type Evaluation } from '../metrics.ts';
+import { initialWeights } from '../network/params.ts';
+import { activeBackendLabel, initBackend } from '../backend.ts';
+import { train, type TrainMode, type TrainProgress } from '../training/trainer.ts';
+import { stratifiedSplit } from '../training/split.ts';
+import { pruneAndFineTune } from '../pruning/prune.ts';
+import { resolveSource, type DataSourceSpec, type SourceRecord } from './dataSource.ts';
+
+export interface JobProgress extends Omit<Partial<TrainProgress>, 'phase'> {
+  phase: TrainProgress['phase'] | 'predict' | 'explain' | 'evaluate';
+  done: number;
+  total: number;
+}
+
+export interface JobContext {
+  progress(p: JobProgress): void;
+  signal: { readonly aborted: boolean };
+}
+
+export class JobCancelled extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+const check = (ctx: JobContext) => {
+  if (ctx.signal.aborted) throw new JobCancelled();
+};
+
+export interface PredictParams {
+  model: string;
+  source: DataSourceSpec;
+  multiWindow?: 'first' | 'mean';
+  engine?: EnginePreference;
+  /** Store the rows as predictions of this model version in the archive (archive sources). */
+  save?: boolean;
+}
+
+export interface PredictionRow {
+  key: string;
+  recordId?: number;
+  probabilities: number[];
+  /** Attention scores (mean over windows). */
+  scores: number[];
+  /** Predicted classes: argmax (single-label) or those at/above their threshold. */
+  predicted: string[];
+  windows: number;
+}
+
+function mean(rows: number[][]): number[] {
+  return rows[0].map((_, c) => rows.reduce((a, r) => a + r[c], 0) / rows.length);
+}
+
+async function predictRecords(engine: InferenceEngine, pkg: ModelPackage, records: SourceRecord[], mode: 'first' | 'mean', ctx: JobContext): Promise<PredictionRow[]> {
+  const { classes, multilabel, thresholds } = pkg.config.task;
+  const out: PredictionRow[] = [];
+  const CHUNK = 16;
+  for (let i = 0; i < records.length; i += CHUNK) {
+    check(ctx);
+    const chunk = records.slice(i, i + CHUNK);
+    const wins = chunk.map((r) => windowsOf(r.load(), mode));
+    const preds = await engine.predict(wins.flat());
+    let k = 0;
+    chunk.forEach((r, j) => {
+      const ps = preds.slice(k, k + wins[j].length);
+      k += wins[j].length;
+      const probabilities = mean(ps.map((p) => p.probabilities));
+      const predicted = multilabel ? classes.filter((_, c) => probabilities[c] >= (thresholds?.[c] ?? 0.5)) : [classes[argmax(probabilities)]];
+      out.push({ key: r.key, recordId: r.recordId, probabilities, scores: mean(ps.map((p) => p.scores)), predicted, windows: wins[j].length });
+    });
+    ctx.progress({ phase: 'predict', done: Math.min(i + CHUNK, records.length), total: records.length });
+    await new Promise((r) => setImmediate(r));
+  }
+  return out;
+}
+
+export async function predictJob(p: PredictParams, ctx: JobContext): Promise<{ version: string; engine: string; rows: PredictionRow[] }> {
+  const pkg = loadModelPackage(p.model);
+  const { records, archive } = await resolveSource(p.source, pkg.config.task.labelSet, false);
+  const engine = await createInferenceEngine(pkg.weights, pkg.config.task.multilabel, p.engine);
+  try {
+    const rows = await predictRecords(engine, pkg, records, p.multiWindow ?? pkg.config.preprocessing.multiWindow, ctx);
+    if (p.save && archive) archive.savePredictions(pkg.config.version, pkg.config.task.labelSet, rows);
+    return { version: pkg.config.version, engine: engine.name, rows };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+export function evaluateRows(pkg: ModelPackage, records: SourceRecord[], rows: PredictionRow[]): Evaluation {
+  const { classes, multilabel, thresholds } = pkg.config.task;
+  if (multilabel) {
+    const truth = records.map((r) => classes.map((_, c) => (r.target!.includes(c) ? 1 : 0)));
+    return evaluateMultilabel(classes, truth, rows.map((r) => r.probabilities), thresholds ?? classes.map(() => 0.5));
+  }
+  return evaluateSingleLabel(classes, records.map((r) => r.target![0]), rows.map((r) => r.probabilities));
+}
+
+export interface EvaluateParams {
+  model: string;
+  source: DataSourceSpec;
+  multiWindow?: 'first' | 'mean';
+  engine?: EnginePreference;
+}
+
+export async function evaluateJob(p: EvaluateParams, ctx: JobContext): Promise<Evaluation & { version: string; engine: string }> {
+  const pkg = loadModelPackage(p.model);
+  const { records } = await resolveSource(p.source, pkg.config.task.labelSet, true);
+  if (!records.length) throw new Error(`no records with ${pkg.config.task.labelSet} ground truth in the selection`);
+  const engine = await createInferenceEngine(pkg.weights, pkg.config.task.multilabel, p.engine);
+  try {
+    const rows = await predictRecords(engine, pkg, records, p.multiWindow ?? pkg.config.preprocessing.multiWindow, ctx);
+    return { ...evaluateRows(pkg, records, rows), version: pkg.config.version, engine: engine.name };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+export interface ExplainParams {
+  model: string;
+  source: DataSourceSpec;
+  classIndex?: number;
+  engine?: EnginePreference;
+}
+
+export async function explainJob(p: ExplainParams, ctx: JobContext): Promise<{ classIndex: number; class: string; maps: number[][]; attention: number[]; probabilities: number[] }> {
+  const pkg = loadModelPackage(p.model);
+  const { records } = await resolveSource(p.source, pkg.config.task.labelSet, false);
+  if (records.length !== 1) throw new Error(`explain needs exactly one record, got ${records.length}`);
+  const engine = await createInferenceEngine(pkg.weights, pkg.config.task.multilabel, p.engine);
+  try {
+    ctx.progress({ phase: 'explain', done: 0, total: 1 });
+    const [window] = windowsOf(records[0].load(), 'first');
+    const r = await engine.stage3(window);
+    const c = p.classIndex ?? argmax(r.probabilities);
+    const path = '../explain/leadGradCam.ts';
+    const { leadGradCam } = (await import(path)) as { leadGradCam: (s: ArrayLike<number>[], w: NamedWeights, c: number) => { maps: Float32Array[]; attention: number[] } };
+    const cam = leadGradCam(r.stage3, pkg.weights, c);
+    ctx.progress({ phase: 'explain', done: 1, total: 1 });
+    return { classIndex: c, class: pkg.config.task.classes[c], maps: cam.maps.map((m) => Array.from(m)), attention: cam.attention, probabilities: r.probabilities };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+export interface TrainParams {
+  task: string;
+  source: DataSourceSpec;
+  /** Parent package folder; absent: train from scratch (PyTorch-default initialisation with `seed`). */
+  parent?: string | null;
+  mode?: TrainMode;
+  epochs?: number;
+  seed?: number;
+  batchSize?: number;
+  lr?: number;
+  patience?: number;
+  valFraction?: number;
+  crops?: boolean;
+  multiWindow?: 'first' | 'mean';
+  /** Where new packages are written (a folder of versions). */
+  modelsDir: string;
+  version?: string;
+  engine?: EnginePreference;
+}
+
+export interface TrainJobResult {
+  version: string;
+  dir: string;
+  epochs: number;
+  bestEpoch: number;
+  resumedFrom: number;
+  seconds: number;
+  valMacroF1: number;
+  backend: string;
+  featureEngine?: string;
+}
+
+function hashOf(v: unknown): string {
+  return createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 10);
+}
+
+export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJobResult> {
+  const task = taskFor(p.task);
+  const mode = p.mode ?? 'full';
+  const seed = p.seed ?? 22;
+  const parent = p.parent ? loadModelPackage(p.parent) : null;
+  if (parent && parent.config.task.labelSet !== p.task) throw new Error(`${p.parent}: a ${parent.config.task.labelSet} model cannot be fine-tuned for ${p.task}`);
+  const parentWeights = parent ? parent.weights : initialWeights(task.classes.length, seed);
+  const { records } = await resolveSource(p.source, p.task, true);
+  const { train: trainSet, val: valSet } = stratifiedSplit(records.map((r) => ({ ...r, target: r.target! })), p.valFraction ?? 0.2, seed);
+  const run = { task: p.task, parent: parent?.config.version ?? null, mode, seed, epochs: p.epochs ?? 70, bs: p.batchSize, lr: p.lr, crops: p.crops, keys: records.map((r) => r.key) };
+  const version = p.version ?? `${p.task}-${mode}-s${seed}-${hashOf(run)}`;
+  const dir = join(p.modelsDir, version);
+  if (existsSync(dir)) {
+    const done = loadModelPackage(dir).config;
+    const m = done.metrics as { valMacroF1?: number; epochs?: number; bestEpoch?: number; seconds?: number };
+    return { version, dir, epochs: m.epochs ?? 0, bestEpoch: m.bestEpoch ?? 0, resumedFrom: m.epochs ?? 0, seconds: 0, valMacroF1: m.valMacroF1 ?? 0, backend: done.provenance.backend };
+  }
+  const backend = await initBackend();
+  let featureEngine: InferenceEngine | null = null;
+  if (mode === 'head') featureEngine = await createInferenceEngine(parentWeights, task.multilabel, p.engine);
+  try {
+    const r = await train(parentWeights, trainSet, valSet, {
+      mode,
+      numClasses: task.classes.length,
+      multilabel: task.multilabel,
+      epochs: p.epochs ?? 70,
+      seed,
+      batchSize: p.batchSize ?? (mode === 'head' ? 64 : 16),
+      lr: p.lr ?? 1e-3,
+      patience: p.patience ?? 15,
+      crops: p.crops ?? false,
+      checkpointDir: join(p.modelsDir, '.checkpoints', version),
+      cacheDir: join(p.modelsDir, '.feature-cache'),
+      extractFeatures: featureEngine ? (w) => featureEngine!.features(w) : undefined,
+      onProgress: (e) => ctx.progress(e),
+      signal: ctx.signal as AbortSignal,
+    });
+    const config: Omit<ModelConfig, 'formatVersion' | 'weights'> = {
+      version,
+      architecture: { name: 'LightX3ECG', numClasses: task.classes.length },
+      task: { ...task, thresholds: r.thresholds },
+      preprocessing: defaultPreprocessing(p.multiWindow ?? (p.crops ? 'mean' : 'first')),
+      provenance: {
+        parent: parent?.config.version ?? null,
+        dataset: p.source.kind === 'archive' ? resolve(p.source.file) : p.source.kind === 'shared' ? resolve(p.source.dataDir) : 'inline',
+        splitIds: { train: trainSet.map((e) => e.recordId ?? e.key), val: valSet.map((e) => e.recordId ?? e.key) },
+        hyperParameters: { mode, epochs: p.epochs ?? 70, batchSize: p.batchSize ?? (mode === 'head' ? 64 : 16), lr: p.lr ?? 1e-3, lrMin: 1e-4, tMax: 40, weightDecay: 5e-5, leadDrop: 0.5, classWeighting: true, patience: p.patience ?? 15, crops: p.crops ?? false },
+        seed,
+        engine: 'tfjs',
+        backend: `tfjs-${backend}`,
+        created: new Date().toISOString(),
+        origin: 'train',
+      },
+      metrics: { valMacroF1: r.valMacroF1, bestEpoch: r.bestEpoch, epochs: r.epochsRun, seconds: r.seconds, history: r.history, nTrain: trainSet.length, nVal: valSet.length },
+    };
+    saveModelPackage(dir, config, r.weights);
+    return { version, dir, epochs: r.epochsRun, bestEpoch: r.bestEpoch, resumedFrom: r.resumedFrom, seconds: r.seconds, valMacroF1: r.valMacroF1, backend: activeBackendLabel(), featureEngine: featureEngine?.name };
+  } finally {
+    await featureEngine?.dispose();
+  }
+}
+
+export interface PruneParams {
+  model: string;
+  source: DataSourceSpec;
+  sparsity?: number;
+  fineTuneEpochs?: number;
+  mode?: TrainMode;
+  batchSize?: number;
+  seed?: number;
+  storage?: WeightStorage;
+  modelsDir?: string;
+  version?: string;
+  valFraction?: number;
+  engine?: EnginePreference;
+}
+
+export async function pruneJob(p: PruneParams, ctx: JobContext) {
+  const parent = loadModelPackage(p.model);
+  const { task } = parent.config;
+  const sparsity = p.sparsity ?? 0.8;
+  const seed = p.seed ?? 22;
+  const mode = p.mode ?? 'full';
+  const { records } = await resolveSource(p.source, task.labelSet, true);
+  const { train: trainSet, val: valSet } = stratifiedSplit(records.map((r) => ({ ...r, target: r.target! })), p.valFraction ?? 0.2, seed);
+  const modelsDir = p.modelsDir ?? dirname(resolve(p.model));
+  const version = p.version ?? `${parent.config.version}-pruned${Math.round(sparsity * 100)}-${hashOf({ seed, mode, e: p.fineTuneEpochs, keys: records.map((r) => r.key) })}`;
+  const dir = join(modelsDir, version);
+  if (existsSync(dir)) throw new Error(`${dir}: already exists`);
+  const evalOn = async (weights: NamedWeights) => {
+    const engine = await createInferenceEngine(weights, task.multilabel, p.engine);
+    try {
+      const tmp = { ...parent, weights };
+      return evaluateRows(tmp, valSet, await predictRecords(engine, tmp, valSet, parent.config.preprocessing.multiWindow, { ...ctx, progress: () => {} }));
+    } finally {
+      await engine.dispose();
+    }
+  };
+  await initBackend();
+  const before = await evalOn(parent.weights);
+  check(ctx);
+  const out = await pruneAndFineTune(parent.weights, trainSet, valSet, {
+    sparsity,
+    fineTuneEpochs: p.fineTuneEpochs ?? 5,
+    mode,
+    numClasses: parent.config.architecture.numClasses,
+    multilabel: task.multilabel,
+    batchSize: p.batchSize ?? (mode === 'head' ? 64 : 16),
+    seed,
+    checkpointDir: join(modelsDir, '.checkpoints', version),
+    cacheDir: join(modelsDir, '.feature-cache'),
+    onProgress: (e) => ctx.progress(e),
+    signal: ctx.signal as AbortSignal,
+  });
+  const after = await evalOn(out.weights);
+  const storage = p.storage ?? 'sparse-float16';
+  const config = saveModelPackage(
+    dir,
+    {
+      ...parent.config,
+      version,
+      provenance: { ...parent.config.provenance, parent: parent.config.version, created: new Date().toISOString(), origin: 'prune', seed, backend: activeBackendLabel(), hyperParameters: { sparsity, fineTuneEpochs: p.fineTuneEpochs ?? 5, mode, lr: 1e-4, weightDecay: 5e-5, storage } },
+      metrics: { valMacroF1Before: before.macroF1, valMacroF1After: after.macroF1, before, after, threshold: out.threshold, pooled: out.pooled, pruned: out.pruned },
+    },
+    out.weights,
+    { storage },
+  );
+  return {
+    version,
+    dir,
+    sparsity: out.sparsity,
+    bytesOnDisk: packageSizeOnDisk(dir),
+    bytesParent: packageSizeOnDisk(parent.dir),
+    storage: config.weights.storage,
+    valMacroF1Before: before.macroF1,
+    valMacroF1After: after.macroF1,
+    backend: activeBackendLabel(),
+  };
+}
+
+export const JOBS = {
+  predict: predictJob,
+  evaluate: evaluateJob,
+  explain: explainJob,
+  train: trainJob,
+  prune: pruneJob,
+} as const;
+
+export type JobKind = keyof typeof JOBS;
+export type JobParams<K extends JobKind> = Parameters<(typeof JOBS)[K]>[0];
+export type JobResult<K extends JobKind> = Awaited<ReturnType<(typeof JOBS)[K]>>;

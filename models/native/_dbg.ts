@@ -1,0 +1,20 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerFastKernels } from './index.ts';
+await tf.setBackend('cpu');
+const c = { x: [3, 1, 50, 64], f: [1, 7, 64, 1], strides: [1, 1] as [number, number], pad: 'valid' as const };
+const go = () => tf.tidy(() => {
+  const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as tf.Tensor4D;
+  const f = tf.randomNormal(c.f, 0, 1, 'float32', 2) as tf.Tensor4D;
+  const y = tf.depthwiseConv2d(x, f, c.strides, c.pad);
+  console.log('y', y.shape, y.dataSync().slice(0, 3));
+  const r = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
+  const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), r)))([x, f]);
+  console.log(gx.shape, gf.shape, gf.dataSync().slice(0, 3));
+});
+go();
+registerFastKernels(tf);
+go();
+await tf.setBackend('wasm');
+registerFastKernels(tf);
+go();

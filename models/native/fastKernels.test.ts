@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerFastKernels, unregisterFastKernels, FAST_KERNELS } from './index.ts';
+
+interface Case {
+  x: number[];
+  f: number[];
+  strides: [number, number];
+  pad: 'valid' | 'same' | number;
+  dilations?: [number, number];
+  /** tfjs has no depthwise gradient with dilations: compare the forward pass only. */
+  forwardOnly?: boolean;
+}
+
+// The network's shapes (height-1 images, k=7, stride 1 and 2) plus general 2-D geometry.
+const cases: Case[] = [
+  { x: [3, 1, 50, 64], f: [1, 7, 64, 1], strides: [1, 1], pad: 'valid' },
+  { x: [2, 1, 57, 32], f: [1, 7, 32, 1], strides: [1, 2], pad: 'valid' },
+  { x: [2, 1, 31, 16], f: [1, 1, 16, 1], strides: [1, 2], pad: 'valid' },
+  { x: [2, 5, 9, 8], f: [3, 3, 8, 1], strides: [2, 1], pad: 'same' },
+  { x: [1, 6, 11, 4], f: [2, 3, 4, 1], strides: [1, 1], pad: 1, dilations: [1, 2], forwardOnly: true },
+];
+
+function random(shape: number[], seed: number): tf.Tensor {
+  return tf.randomNormal(shape, 0, 1, 'float32', seed);
+}
+
+/** Forward output and both gradients of sum(y·r) for one case, on the active backend. */
+function run(c: Case, seed: number): Float32Array[] {
+  return tf.tidy(() => {
+    const x = random(c.x, seed) as tf.Tensor4D;
+    const f = random(c.f, seed + 1) as tf.Tensor4D;
+    const dwc = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.depthwiseConv2d(a, b, c.strides, c.pad, 'NHWC', c.dilations ?? [1, 1]);
+    const y = dwc(x, f);
+    if (c.forwardOnly) return [y.dataSync() as Float32Array];
+    const r = random(y.shape, seed + 2);
+    const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(dwc(a as tf.Tensor4D, b as tf.Tensor4D), r)))([x, f]);
+    return [y, gx, gf].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+function close(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length, what);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
+  assert.ok(m < 1e-5, `${what}: max relative difference ${m}`);
+}
+
+test('fast depthwise kernels match tfjs cpu kernels: forward, input and filter gradients', async () => {
+  await tf.setBackend('cpu');
+  const reference = cases.map((c, i) => run(c, 10 * i));
+  const { registered } = registerFastKernels(tf);
+  try {
+    assert.deepEqual(registered, [...FAST_KERNELS]);
+    cases.forEach((c, i) => {
+      const fast = run(c, 10 * i);
+      fast.forEach((v, j) => close(v, reference[i][j], `case ${i} ${['forward', 'dx', 'dfilter'][j]}`));
+    });
+  } finally {
+    unregisterFastKernels(tf);
+  }
+  // Unregistering restores the backend's own kernels.
+  close(run(cases[0], 0)[0], reference[0][0], 'restored');
+});
+
+test('on wasm (which has no depthwise backprop) the fast kernels give the cpu gradients', async () => {
+  await tf.setBackend('cpu');
+  const reference = cases.map((c, i) => run(c, 10 * i));
+  assert.ok(await tf.setBackend('wasm'));
+  assert.equal(tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm'), undefined);
+  registerFastKernels(tf);
+  try {
+    cases.forEach((c, i) => {
+      const fast = run(c, 10 * i);
+      fast.forEach((v, j) => close(v, reference[i][j], `wasm case ${i} ${['forward', 'dx', 'dfilter'][j]}`));
+    });
+  } finally {
+    unregisterFastKernels(tf);
+    await tf.setBackend('cpu');
+  }
+});

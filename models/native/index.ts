@@ -1,0 +1,148 @@
+/**
+ * Faster TF.js kernels for LightX3ECG's hot ops, registered over the active backend's own
+ * (tf.unregisterKernel + tf.registerKernel). Today: DepthwiseConv2dNative and both of its
+ * gradients (the wasm backend has no depthwise backprop at all; cpu's is ~0.03 GFLOP/s), in
+ * plain loops (depthwiseKernels.ts). Shapes the fast path does not cover (channel multiplier > 1,
+ * NCHW) go to the kernel that was registered before, so behaviour never narrows.
+ *
+ *   import { registerFastKernels } from './native/index.ts';
+ *   registerFastKernels(tf);   // after tf.setBackend(...); idempotent per backend
+ */
+import * as tfDefault from '@tensorflow/tfjs';
+import type { DataType, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { depthwiseBackpropFilter, depthwiseBackpropInput, depthwiseForward, type DepthwiseGeometry } from './depthwiseKernels.ts';
+
+type Tf = typeof tfDefault;
+type Conv2DInfo = ReturnType<Tf['backend_util']['computeConv2DInfo']>;
+
+/** The two backends we know how to read from and write to. */
+interface CpuLike {
+  readSync(dataId: unknown): unknown;
+  makeTensorInfo(shape: number[], dtype: DataType, values: Float32Array): TensorInfo;
+}
+interface WasmLike {
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  makeOutput(shape: number[], dtype: DataType, memoryOffset?: number, values?: Float32Array): TensorInfo;
+}
+
+function read(backend: unknown, t: TensorInfo): Float32Array {
+  if (t.dtype !== 'float32') throw new Error(`fast kernels: expected float32, got ${t.dtype}`);
+  const b = backend as Partial<WasmLike & CpuLike>;
+  if (typeof b.typedArrayFromHeap === 'function') return b.typedArrayFromHeap(t);
+  return (b as CpuLike).readSync(t.dataId) as Float32Array;
+}
+
+function write(backend: unknown, shape: number[], values: Float32Array): TensorInfo {
+  const b = backend as Partial<WasmLike & CpuLike>;
+  if (typeof b.makeOutput === 'function') return b.makeOutput(shape, 'float32', undefined, values);
+  return (b as CpuLike).makeTensorInfo(shape, 'float32', values);
+}
+
+function geometry(info: Conv2DInfo): DepthwiseGeometry {
+  return {
+    batchSize: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    channels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number;
+  dilations?: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dataFormat?: 'NHWC' | 'NCHW';
+}
+
+/** Kernel names this module replaces. */
+export const FAST_KERNELS = ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'] as const;
+
+function fastKernelFuncs(tf: Tf, previous: Map<string, KernelConfig | undefined>): Record<(typeof FAST_KERNELS)[number], KernelFunc> {
+  const info = (xShape: number[], fShape: number[], a: ConvAttrs) =>
+    tf.backend_util.computeConv2DInfo(
+      xShape as [number, number, number, number],
+      fShape as [number, number, number, number],
+      a.strides,
+      a.dilations ?? 1,
+      a.pad,
+      a.dimRoundingMode,
+      true,
+    );
+  const fallback = (name: string, args: Parameters<KernelFunc>[0]) => {
+    const k = previous.get(name);
+    if (!k) throw new Error(`fast kernels: ${name} with these attributes is not supported and the backend had no kernel of its own`);
+    return k.kernelFunc(args);
+  };
+  const supported = (a: ConvAttrs, fShape: number[]) => (a.dataFormat ?? 'NHWC') === 'NHWC' && fShape[3] === 1;
+
+  return {
+    DepthwiseConv2dNative: (args) => {
+      const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+      const a = args.attrs as unknown as ConvAttrs;
+      if (!supported(a, filter.shape)) return fallback('DepthwiseConv2dNative', args);
+      const g = geometry(info(x.shape, filter.shape, a));
+      const y = depthwiseForward(g, read(args.backend, x), read(args.backend, filter));
+      return write(args.backend, [g.batchSize, g.outHeight, g.outWidth, g.channels], y);
+    },
+    DepthwiseConv2dNativeBackpropInput: (args) => {
+      const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+      const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
+      if (!supported(a, filter.shape)) return fallback('DepthwiseConv2dNativeBackpropInput', args);
+      const g = geometry(info(a.inputShape, filter.shape, a));
+      const dx = depthwiseBackpropInput(g, read(args.backend, dy), read(args.backend, filter));
+      return write(args.backend, [...a.inputShape], dx);
+    },
+    DepthwiseConv2dNativeBackpropFilter: (args) => {
+      const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+      const a = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
+      if (!supported(a, a.filterShape)) return fallback('DepthwiseConv2dNativeBackpropFilter', args);
+      const g = geometry(info(x.shape, a.filterShape, a));
+      const dw = depthwiseBackpropFilter(g, read(args.backend, x), read(args.backend, dy));
+      return write(args.backend, [...a.filterShape], dw);
+    },
+  };
+}
+
+/** Per backend: the kernels that were registered before ours (for fallback and unregistering). */
+const replaced = new Map<string, Map<string, KernelConfig | undefined>>();
+
+/**
+ * Registers the fast kernels for `backendName` (default: the active backend). Only 'cpu' and 'wasm'
+ * are served: tfjs-node has native kernels already. Returns the kernel names now in place.
+ */
+export function registerFastKernels(tf: Tf = tfDefault, backendName: string = tf.getBackend()): { registered: string[]; backend: string } {
+  if (backendName !== 'cpu' && backendName !== 'wasm') return { registered: [], backend: backendName };
+  if (replaced.has(backendName)) return { registered: [...FAST_KERNELS], backend: backendName };
+  const previous = new Map<string, KernelConfig | undefined>();
+  for (const name of FAST_KERNELS) previous.set(name, tf.getKernel(name, backendName));
+  const funcs = fastKernelFuncs(tf, previous);
+  for (const name of FAST_KERNELS) {
+    if (previous.get(name)) tf.unregisterKernel(name, backendName);
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc: funcs[name] });
+  }
+  replaced.set(backendName, previous);
+  return { registered: [...FAST_KERNELS], backend: backendName };
+}
+
+/** Puts the backend's own kernels back (for tests and before/after benchmarks). */
+export function unregisterFastKernels(tf: Tf = tfDefault, backendName: string = tf.getBackend()): void {
+  const previous = replaced.get(backendName);
+  if (!previous) return;
+  for (const name of FAST_KERNELS) {
+    tf.unregisterKernel(name, backendName);
+    const k = previous.get(name);
+    if (k) tf.registerKernel(k);
+  }
+  replaced.delete(backendName);
+}

@@ -1,0 +1,44 @@
+/**
+ * Stratified train/validation split, grouped by patient where the data says who the patient is (PTB-XL),
+ * deterministic for a seed. Stratified on each example's first (rarest-first) class.
+ */
+import { Rng } from '../network/params.ts';
+
+export interface Splittable {
+  key: string;
+  target: number[];
+  patientId?: string | null;
+}
+
+export function stratifiedSplit<T extends Splittable>(items: T[], valFraction: number, seed: number): { train: T[]; val: T[] } {
+  const counts = new Map<number, number>();
+  for (const it of items) for (const c of it.target) counts.set(c, (counts.get(c) ?? 0) + 1);
+  // one unit per patient (or per record without a patient id)
+  const groups = new Map<string, T[]>();
+  for (const it of items) {
+    const g = it.patientId ? `p:${it.patientId}` : `r:${it.key}`;
+    const list = groups.get(g) ?? [];
+    list.push(it);
+    groups.set(g, list);
+  }
+  const strata = new Map<number, T[][]>();
+  for (const g of groups.values()) {
+    const rarest = g.flatMap((x) => x.target).sort((a, b) => (counts.get(a)! - counts.get(b)!) || a - b)[0] ?? -1;
+    const list = strata.get(rarest) ?? [];
+    list.push(g);
+    strata.set(rarest, list);
+  }
+  const rng = new Rng(seed ^ 0x5eed);
+  const train: T[] = [];
+  const val: T[] = [];
+  for (const key of [...strata.keys()].sort((a, b) => a - b)) {
+    const gs = strata.get(key)!;
+    for (let i = gs.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [gs[i], gs[j]] = [gs[j], gs[i]];
+    }
+    const nVal = gs.length >= 2 ? Math.max(1, Math.round(gs.length * valFraction)) : 0;
+    gs.forEach((g, i) => (i < nVal ? val : train).push(...g));
+  }
+  return { train, val };
+}
