@@ -277,6 +277,11 @@ export type ApiEvent =
 export interface ApiClient {
   call<M extends Method>(method: M, input: Input<M>): Promise<Output<M>>;
   onEvent(listener: (event: ApiEvent) => void): () => void;
+  /**
+   * Electron only (optional): the file-system path of a dropped File (preload: webUtils.getPathForFile).
+   * Browsers keep dropped files' paths private, so web mode leaves it out and the import dialog asks for paths.
+   */
+  pathForFile?(file: unknown): string | null;
 }
 
 /** Errors cross the transport as {error: {code, message}}; the code says who is at fault. */

@@ -299,7 +299,8 @@ test('(5) fine-tune on the corrections (head mode), watch the curves, see the ne
   await page.locator('[data-testid=train-curves]:not([data-points="0"])').waitFor({ timeout: 240_000 });
   await app.screenshot('5-training-curves');
   await page.locator('[data-testid=train-progress][data-state=done]').waitFor({ timeout: 240_000 });
-  assert.equal(await page.getByTestId('train-curves').getAttribute('data-points'), '3');
+  const epochs = Number(await page.getByTestId('train-curves').getAttribute('data-points'));
+  assert.ok(epochs >= 1 && epochs <= 3, `${epochs} epochs plotted (early stopping may end before 3)`);
   const version = (await page.locator('[data-testid=train-result] strong').innerText()).trim();
   await app.screenshot('5-training-done');
 

@@ -22,7 +22,9 @@ export async function loadRecord(id: number): Promise<LoadedRecord> {
   const leads: Record<string, LeadData> = {};
   let durationSec = detail.durationSec;
   for (const l of signal.leads) {
-    leads[canonicalLead(l.name)] = { fs: l.fs, units: l.units, values: Float32Array.from(l.values, (v) => (v == null ? NaN : v)) };
+    // Used as they arrive (no copy): JSON has no NaN, so invalid samples come as null, which the
+    // drawing treats like NaN (a gap in the trace).
+    leads[canonicalLead(l.name)] = { fs: l.fs, units: l.units, values: l.values };
     durationSec = Math.max(durationSec, l.values.length / l.fs);
   }
   const rec = { detail, leads, durationSec };
