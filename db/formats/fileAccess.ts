@@ -2,8 +2,11 @@
 export interface FileAccess {
   /** Size in bytes of `name` in the record's folder, or null when it does not exist. */
   size(name: string): number | null;
-  /** All bytes of `name` (only called after size() returned a number). */
-  read(name: string): Uint8Array;
+  /**
+   * Bytes of `name` (only called after size() returned a number): all of them, or `length` bytes from `start`
+   * (fewer when the file is shorter), so a parser never reads more than the header's sizes justify.
+   */
+  read(name: string, start?: number, length?: number): Uint8Array;
   /** The path to report for `name` in errors and provenance. */
   path(name: string): string;
 }
@@ -18,10 +21,10 @@ export function memoryFiles(files: Record<string, Uint8Array | string>): FileAcc
   return {
     path: (n) => n,
     size: (n) => get(n)?.length ?? null,
-    read: (n) => {
+    read: (n, start = 0, length = Infinity) => {
       const v = get(n);
       if (!v) throw new Error(`no such file ${n}`);
-      return v;
+      return start === 0 && length >= v.length ? v : v.subarray(start, Math.min(v.length, start + length));
     },
   };
 }

@@ -3,7 +3,7 @@
  * findRecords walks folders, readRecord reads one record's files (sync) and returns a ParsedRecord or
  * throws FormatError(file, reason).
  */
-import { closeSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { FormatError, type ParsedRecord, type RecordSource } from './types.ts';
 import type { FileAccess } from './fileAccess.ts';
@@ -24,8 +24,13 @@ export { readWfdbRecord, DEFAULT_LIMITS, type ReadLimits } from './wfdbRecord.ts
 export { parseEdf } from './edf.ts';
 export { parseCsvEcg } from './csvEcg.ts';
 
-/** Largest EDF or CSV file read whole (bytes); larger files are rejected before reading. */
-const MAX_FILE_BYTES = 1024 * 1024 * 1024;
+/**
+ * Largest EDF or CSV file read whole, from the sample limit: an EDF/BDF sample takes ≥ 2 bytes (plus headers and
+ * annotations), a CSV value ≥ 2 characters; larger files could not decode within the limit anyway.
+ */
+function maxFileBytes(kind: 'edf' | 'csv', limits: ReadLimits): number {
+  return kind === 'edf' ? 4 * limits.maxTotalSamples + 256 * 4097 : 2 * limits.maxTotalSamples;
+}
 
 /** A FileAccess over one folder on disk. */
 export function folderFiles(dir: string): FileAccess {
@@ -39,7 +44,24 @@ export function folderFiles(dir: string): FileAccess {
         return null;
       }
     },
-    read: (name) => readFileSync(join(dir, name)),
+    read: (name, start = 0, length = Infinity) => {
+      const p = join(dir, name);
+      if (start === 0 && length === Infinity) return readFileSync(p);
+      const fd = openSync(p, 'r');
+      try {
+        const size = fstatSync(fd).size;
+        const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - start)));
+        let got = 0;
+        while (got < buf.length) {
+          const n = readSync(fd, buf, got, buf.length - got, start + got);
+          if (n === 0) break;
+          got += n;
+        }
+        return buf.subarray(0, got);
+      } finally {
+        closeSync(fd);
+      }
+    },
   };
 }
 
@@ -169,7 +191,8 @@ export function parseRecordFiles(kind: RecordSource['kind'], files: FileAccess, 
   const size = files.size(entryName);
   if (size === null) throw new FormatError(path, 'file not found');
   if (size === 0) throw new FormatError(path, 'file is empty (0 bytes)');
-  if (size > MAX_FILE_BYTES) throw new FormatError(path, `file is ${size} bytes, larger than the ${MAX_FILE_BYTES}-byte limit`);
+  const max = maxFileBytes(kind, limits);
+  if (size > max) throw new FormatError(path, `file is ${size} bytes, larger than the ${max}-byte limit for ${kind.toUpperCase()} records`);
   const bytes = files.read(entryName);
   if (kind === 'edf') return parseEdf(bytes, path, stem(entryName), { maxTotalSamples: limits.maxTotalSamples });
   const text = decodeUtf8(bytes);

@@ -277,3 +277,15 @@ test('null signals (file "~" or format 0) are all invalid', () => {
   const rec = readWritten('nul');
   assert.deepEqual([...rec.channels[1].samples], [-32768, -32768, -32768]);
 });
+
+test('a large signal file is read only as far as the header needs', () => {
+  const big = new Uint8Array(17 * 1024 * 1024);
+  const head = encodeWfdb(16, [5, -6, 7, -8]);
+  big.set(head, 100);
+  tmp.write('big.dat', big);
+  tmp.write('big.hea', `big 2 500 2\nbig.dat 16+100 200 16 0 5 7 0 I\nbig.dat 16+100 200 16 0 -6 -14 0 II\n`);
+  const rss = process.memoryUsage().rss;
+  const rec = readWritten('big');
+  assert.deepEqual(rec.channels.map((c) => [...c.samples]), [[5, 7], [-6, -8]]);
+  assert.ok(process.memoryUsage().rss - rss < 16 * 1024 * 1024);
+});

@@ -21,6 +21,9 @@ export const DEFAULT_LIMITS: ReadLimits = { maxHeaderBytes: 4 * 1024 * 1024, max
 
 const INT32_MIN = -2147483648;
 
+/** Signal files up to this size are read whole in one call (fastest); larger ones only as far as the header needs. */
+const READ_WHOLE_BYTES = 16 * 1024 * 1024;
+
 /** Reads the header text of `name` (UTF-8, size-limited). */
 export function readHeaderText(files: FileAccess, name: string, limits: ReadLimits): string {
   const path = files.path(name);
@@ -126,7 +129,7 @@ function decodeSingleSegment(
 
     if (/\.mat$/i.test(first.fileName)) {
       mat = true;
-      const bytes = files.read(first.fileName);
+      let bytes = size <= READ_WHOLE_BYTES ? files.read(first.fileName) : files.read(first.fileName, 0, 20 + 4096);
       const m = readMatV4Header(bytes);
       if (typeof m === 'string') throw new FormatError(path, m);
       if (first.byteOffset !== null && first.byteOffset !== m.dataOffset)
@@ -139,8 +142,9 @@ function decodeSingleSegment(
         (m.precision === 'uint16' && format === 160);
       if (!compatible) throw new FormatError(path, `MATLAB matrix holds ${m.precision} values but the header declares format ${format}`);
       const total = m.rows * m.cols;
-      if (m.dataOffset + total * m.bytesPerElement > bytes.length)
-        throw new FormatError(path, `MATLAB matrix ${m.rows}×${m.cols} needs ${m.dataOffset + total * m.bytesPerElement} bytes but the file has ${bytes.length} (truncated)`);
+      const needed = m.dataOffset + total * m.bytesPerElement;
+      if (needed > size)
+        throw new FormatError(path, `MATLAB matrix ${m.rows}×${m.cols} needs ${needed} bytes but the file has ${size} (truncated)`);
       // wfdb2mat writes signals as rows (column-major, so frames are contiguous); accept the transpose too.
       let byFrame: boolean;
       let frames: number;
@@ -156,6 +160,8 @@ function decodeSingleSegment(
         throw new FormatError(path, `header declares ${nFrames} samples per signal but the MATLAB matrix holds ${frames}`);
       if (maxSkew > 0) throw new FormatError(path, 'skew is not supported for MATLAB signal files');
       tooBig(frames, tspf);
+      if (bytes.length < needed) bytes = files.read(first.fileName, 0, needed);
+      if (bytes.length < needed) throw new FormatError(path, 'signal file changed size while being read');
       const simple = byFrame && tspf === g.specs.length && m.precision === 'int16' && m.littleEndian;
       const fast = simple ? demultiplex16(bytes.subarray(m.dataOffset), tspf, frames) : null;
       if (fast) {
@@ -191,7 +197,7 @@ function decodeSingleSegment(
       throw new FormatError(path, `signal file holds ${framesAvail} frames (${size} bytes) but the header declares ${nFrames} samples per signal (truncated or wrong length)`);
     tooBig(nFrames, tspf);
     const nRead = Math.min(framesAvail, nFrames + maxSkew) * tspf;
-    const bytes = files.read(first.fileName);
+    const bytes = size <= READ_WHOLE_BYTES ? files.read(first.fileName) : files.read(first.fileName, 0, offset + bytesForSamples(format, nRead));
     if (bytes.length < offset + bytesForSamples(format, nRead)) throw new FormatError(path, 'signal file changed size while being read');
     const fast = format === 16 && maxSkew === 0 && tspf === g.specs.length ? demultiplex16(bytes.subarray(offset), tspf, nFrames) : null;
     if (fast) {
