@@ -283,7 +283,7 @@ test('a large signal file is read only as far as the header needs', () => {
   const head = encodeWfdb(16, [5, -6, 7, -8]);
   big.set(head, 100);
   tmp.write('big.dat', big);
-  tmp.write('big.hea', `big 2 500 2\nbig.dat 16+100 200 16 0 5 7 0 I\nbig.dat 16+100 200 16 0 -6 -14 0 II\n`);
+  tmp.write('big.hea', `big 2 500 2\nbig.dat 16+100 200 16 0 5 12 0 I\nbig.dat 16+100 200 16 0 -6 -14 0 II\n`);
   const rss = process.memoryUsage().rss;
   const rec = readWritten('big');
   assert.deepEqual(rec.channels.map((c) => [...c.samples]), [[5, 7], [-6, -8]]);
