@@ -34,7 +34,8 @@ function read(backend: unknown, t: TensorInfo): Float32Array {
 
 function write(backend: unknown, shape: number[], values: Float32Array): TensorInfo {
   const b = backend as Partial<WasmLike & CpuLike>;
-  if (typeof b.makeOutput === 'function') return b.makeOutput(shape, 'float32', undefined, values);
+  // cpu has a makeOutput too, with another signature: tell the backends apart by the wasm heap.
+  if (typeof b.typedArrayFromHeap === 'function') return b.makeOutput!(shape, 'float32', undefined, values);
   return (b as CpuLike).makeTensorInfo(shape, 'float32', values);
 }
 
