@@ -38,6 +38,7 @@ function expectBad(name: string, files: Record<string, Uint8Array | string>, rea
 test('truncated signal files (.dat and .mat) and headers that lie about the sample count', () => {
   expectBad('trunc', { 'trunc.dat': goodDat.subarray(0, 7), 'trunc.hea': `trunc 1 500 6\n${line('16', 'trunc.dat')}` }, /holds 3 frames .* declares 6 samples/, /trunc\.dat$/);
   expectBad('lies', { 'lies.dat': goodDat, 'lies.hea': `lies 1 500 60\n${line('16', 'lies.dat')}` }, /holds 6 frames .* declares 60/, /lies\.dat$/);
+  expectBad('short', { 'short.dat': goodDat, 'short.hea': `short 1 500 4\nshort.dat 16 200/mV 16 0 100 -200 0 II` }, /holds 6 frames .* declares 4 samples .*length is wrong/, /short\.dat$/);
   const mat = readFileSync(join(DATA, 'cpsc2018/A0002.mat'));
   const hea = readFileSync(join(DATA, 'cpsc2018/A0002.hea'), 'utf8');
   expectBad('A0002', { 'A0002.mat': mat.subarray(0, mat.length - 100), 'A0002.hea': hea }, /needs \d+ bytes but the file has \d+ \(truncated\)/, /A0002\.mat$/);

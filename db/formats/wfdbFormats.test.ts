@@ -278,14 +278,18 @@ test('null signals (file "~" or format 0) are all invalid', () => {
   assert.deepEqual([...rec.channels[1].samples], [-32768, -32768, -32768]);
 });
 
-test('a large signal file is read only as far as the header needs', () => {
+test('a large signal file that the header does not account for is rejected before it is read', () => {
   const big = new Uint8Array(17 * 1024 * 1024);
-  const head = encodeWfdb(16, [5, -6, 7, -8]);
-  big.set(head, 100);
+  big.set(encodeWfdb(16, [5, -6, 7, -8]), 100);
   tmp.write('big.dat', big);
   tmp.write('big.hea', `big 2 500 2\nbig.dat 16+100 200 16 0 5 12 0 I\nbig.dat 16+100 200 16 0 -6 -14 0 II\n`);
   const rss = process.memoryUsage().rss;
-  const rec = readWritten('big');
-  assert.deepEqual(rec.channels.map((c) => [...c.samples]), [[5, 7], [-6, -8]]);
+  assert.throws(() => readWritten('big'), (e: unknown) => e instanceof FormatError && /length is wrong/.test(e.reason));
   assert.ok(process.memoryUsage().rss - rss < 16 * 1024 * 1024);
+  // Skew legitimately needs frames past the declared length; they are read, and nothing more.
+  const a = [1, 2, 3];
+  const b = [7, 8, 9, 10, 11];
+  tmp.write('skewx.dat', encodeWfdb(16, interleave([[...a, 0, 0], b])));
+  tmp.write('skewx.hea', 'skewx 2 100 3\nskewx.dat 16 200 16 0 1 6 0 I\nskewx.dat 16:2 200 16 0 9 30 0 II\n');
+  assert.deepEqual(readWritten('skewx').channels.map((c) => [...c.samples]), [a, [9, 10, 11]]);
 });

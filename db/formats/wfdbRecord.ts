@@ -193,8 +193,14 @@ function decodeSingleSegment(
     if (size < offset) throw new FormatError(path, `signal file has ${size} bytes, fewer than its byte offset ${offset}`);
     const framesAvail = Math.floor(samplesInBytes(format, size - offset) / tspf);
     if (nFrames === null) nFrames = framesAvail;
+    if (nFrames === 0) throw new FormatError(headerPath, 'record has no samples (length 0)');
     if (framesAvail < nFrames)
       throw new FormatError(path, `signal file holds ${framesAvail} frames (${size} bytes) but the header declares ${nFrames} samples per signal (truncated or wrong length)`);
+    // More whole frames than the header (plus skew) accounts for: the header's length is wrong, not padding.
+    const group = format === 212 ? 3 : format === 310 || format === 311 ? 4 : 1;
+    const usedBytes = Math.ceil(bytesForSamples(format, (nFrames + maxSkew) * tspf) / group) * group;
+    if (samplesInBytes(format, Math.max(0, size - offset - usedBytes)) >= tspf)
+      throw new FormatError(path, `signal file holds ${framesAvail} frames (${size} bytes) but the header declares ${nFrames} samples per signal (the header's length is wrong)`);
     tooBig(nFrames, tspf);
     const nRead = Math.min(framesAvail, nFrames + maxSkew) * tspf;
     const bytes = size <= READ_WHOLE_BYTES ? files.read(first.fileName) : files.read(first.fileName, 0, offset + bytesForSamples(format, nRead));
