@@ -208,6 +208,7 @@ test(`fuzz: ${CASES} mutated files end in a valid record or a FormatError`, { ti
   }
   const seconds = (performance.now() - t0) / 1000;
   console.log(`fuzz: ${CASES} cases in ${seconds.toFixed(1)} s (seed ${SEED}): ${outcome.parsed} parsed, ${outcome.formatError} FormatError, ${reasons.size} distinct reasons, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`);
+  if (process.env.FUZZ_VERBOSE) for (const [k, v] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(`  ${v}\t${k}`);
   assert.equal(outcome.parsed + outcome.formatError, CASES);
   assert.ok(CASES < 3000 || outcome.formatError > CASES / 4, 'mutations mostly produce errors');
   assert.ok(peakRss < 2 * 1024 ** 3, 'memory stayed bounded');
