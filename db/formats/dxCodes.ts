@@ -75,3 +75,54 @@ export function mapDx(dx: readonly string[]): MappedLabels {
   }
   return { chapman4, cpsc9, snomed };
 }
+
+/** PTB-XL statements with `diagnostic` = 1 in scp_statements.csv (PTB-XL 1.0.3). */
+const PTBXL_DIAGNOSTIC = new Set([
+  'NDT', 'NST_', 'DIG', 'LNGQT', 'NORM', 'IMI', 'ASMI', 'LVH', 'LAFB', 'ISC_', 'IRBBB', '1AVB', 'IVCD', 'ISCAL', 'CRBBB',
+  'CLBBB', 'ILMI', 'LAO/LAE', 'AMI', 'ALMI', 'ISCIN', 'INJAS', 'LMI', 'ISCIL', 'LPFB', 'ISCAS', 'INJAL', 'ISCLA', 'RVH',
+  'ANEUR', 'RAO/RAE', 'EL', 'WPW', 'ILBBB', 'IPLMI', 'ISCAN', 'IPMI', 'SEHYP', 'INJIN', 'INJLA', 'PMI', '3AVB', 'INJIL', '2AVB',
+]);
+/** PTB-XL rhythm statements. */
+const PTBXL_RHYTHM = new Set(['SR', 'AFIB', 'STACH', 'SARRH', 'SBRAD', 'PACE', 'SVARR', 'BIGU', 'AFLT', 'SVTAC', 'PSVT', 'TRIGU']);
+
+const SCP_CPSC9: ReadonlyArray<[Exclude<Cpsc9, 'Normal'>, string]> = [
+  ['AF', 'AFIB'], ['I-AVB', '1AVB'], ['LBBB', 'CLBBB'], ['RBBB', 'CRBBB'], ['PAC', 'PAC'], ['PVC', 'PVC'], ['STD', 'STD_'], ['STE', 'STE_'],
+];
+const SCP_CHAPMAN4: ReadonlyArray<[Chapman4, readonly string[]]> = [
+  ['AFIB', ['AFIB', 'AFLT']],
+  ['GSVT', ['STACH', 'SVTAC', 'PSVT']],
+  ['SB', ['SBRAD']],
+  ['SR', ['SR', 'SARRH']],
+];
+
+/** Parses PTB-XL `scp_codes`, either the database's dict text (`{'NORM': 100.0, 'SR': 0.0}`) or `NORM:100;SR:0`. */
+export function parseScpCodes(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const re = /'?([A-Za-z0-9_/]+)'?\s*:\s*(-?\d+(?:\.\d*)?)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) out.set(m[1], Number(m[2]));
+  return out;
+}
+
+/**
+ * Native PTB-XL statements → both label sets, per shared/data/README.md: every statement counts whatever its
+ * likelihood; Normal only when no other cpsc9 class applies, NORM (likelihood 100) is the only diagnostic
+ * statement and the only rhythm statement, if any, is SR.
+ */
+export function mapScpCodes(scp: string | ReadonlyMap<string, number>): Omit<MappedLabels, 'snomed'> {
+  const codes = typeof scp === 'string' ? parseScpCodes(scp) : scp;
+  const cpsc9: Cpsc9[] = [];
+  for (const [cls, code] of SCP_CPSC9) if (codes.has(code)) cpsc9.push(cls);
+  const diagnostic = [...codes.keys()].filter((c) => PTBXL_DIAGNOSTIC.has(c));
+  const rhythm = [...codes.keys()].filter((c) => PTBXL_RHYTHM.has(c));
+  if (cpsc9.length === 0 && diagnostic.length === 1 && diagnostic[0] === 'NORM' && codes.get('NORM') === 100 && rhythm.every((r) => r === 'SR'))
+    cpsc9.unshift('Normal');
+  let chapman4: Chapman4 | null = null;
+  for (const [group, list] of SCP_CHAPMAN4) {
+    if (list.some((c) => codes.has(c))) {
+      chapman4 = group;
+      break;
+    }
+  }
+  return { chapman4, cpsc9 };
+}

@@ -17,7 +17,7 @@ export { FormatError } from './types.ts';
 export type { ParsedRecord, ParsedChannel, RecordSource, LabelsCsvRow, WfdbExportInput, WfdbExportChannel } from './types.ts';
 export { parseLabelsCsv } from './labelsCsv.ts';
 export { writeWfdbRecord } from './wfdbWriter.ts';
-export { mapDx, dxToSnomed, CHAPMAN4, CPSC9, type MappedLabels, type Chapman4, type Cpsc9 } from './dxCodes.ts';
+export { mapDx, mapScpCodes, parseScpCodes, dxToSnomed, CHAPMAN4, CPSC9, type MappedLabels, type Chapman4, type Cpsc9 } from './dxCodes.ts';
 export { canonicalLead, STANDARD_LEADS } from './leadNames.ts';
 export { memoryFiles, type FileAccess } from './fileAccess.ts';
 export { readWfdbRecord, DEFAULT_LIMITS, type ReadLimits } from './wfdbRecord.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findRecords, readRecord, parseLabelsCsv, mapDx, STANDARD_LEADS, type ParsedRecord } from './index.ts';
+import { findRecords, readRecord, parseLabelsCsv, mapDx, mapScpCodes, parseScpCodes, STANDARD_LEADS, type ParsedRecord } from './index.ts';
 
 const DATA = join(dirname(fileURLToPath(import.meta.url)), '../../../shared/data');
 
@@ -105,6 +105,21 @@ test('#Dx maps to the chapman4 and cpsc9 columns of labels.csv', () => {
   }
   console.log(`label mapping reproduced for ${checked} Challenge records`);
   assert.equal(checked, 229);
+});
+
+test('native PTB-XL scp_codes map to the chapman4 and cpsc9 columns of labels.csv', () => {
+  const native = labels.filter((r) => r.columns.source.startsWith('ptbxl_records'));
+  assert.equal(native.length, 490);
+  for (const r of native) {
+    const m = mapScpCodes(r.columns.scp_codes);
+    assert.equal(m.chapman4 ?? '', r.columns.chapman4, `${r.recordId} chapman4 from ${r.columns.scp_codes}`);
+    assert.deepEqual(m.cpsc9, r.labels.cpsc9, `${r.recordId} cpsc9 from ${r.columns.scp_codes}`);
+  }
+  // ptbxl_database.csv writes the codes as a Python dict.
+  assert.deepEqual([...parseScpCodes("{'NORM': 100.0, 'LAO/LAE': 0.0, 'SR': 0.0}")], [['NORM', 100], ['LAO/LAE', 0], ['SR', 0]]);
+  assert.deepEqual(mapScpCodes("{'NORM': 100.0, 'SR': 0.0}").cpsc9, ['Normal']);
+  assert.deepEqual(mapScpCodes("{'NORM': 80.0, 'SR': 0.0}").cpsc9, []);
+  assert.deepEqual(mapScpCodes("{'NORM': 100.0, 'SBRAD': 0.0}"), { chapman4: 'SB', cpsc9: [] });
 });
 
 test('demographics and dates from Challenge headers', () => {
