@@ -4,7 +4,7 @@
  * throws FormatError(file, reason).
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { FormatError, type ParsedRecord, type RecordSource } from './types.ts';
 import type { FileAccess } from './fileAccess.ts';
 import { DEFAULT_LIMITS, readWfdbRecord, type ReadLimits } from './wfdbRecord.ts';
@@ -137,8 +137,9 @@ export function findRecords(paths: string[]): { records: RecordSource[]; skipped
       for (const n of names) if (!n.startsWith('.')) visit(join(p, n));
       return;
     }
-    if (seenFiles.has(p)) return;
-    seenFiles.add(p);
+    const key = resolve(p);
+    if (seenFiles.has(key)) return;
+    seenFiles.add(key);
     if (!st.isFile()) {
       skipped.push(p);
       return;
