@@ -58,6 +58,7 @@ test('unknown and unsupported formats are rejected with the reason', () => {
   expectBad('fmt999', { 'fmt999.dat': goodDat, 'fmt999.hea': `fmt999 1 500 6\n${line('999', 'fmt999.dat')}` }, /unknown signal format 999/);
   expectBad('flac', { 'flac.dat': goodDat, 'flac.hea': `flac 1 500 6\n${line('516', 'flac.dat')}` }, /FLAC/);
   expectBad('mixed', { 'mixed.dat': goodDat, 'mixed.hea': `mixed 2 500 3\n${line('16', 'mixed.dat')}\n${line('212', 'mixed.dat')}` }, /different formats/);
+  expectBad('apart', { 'apart.dat': goodDat, 'apart_b.dat': goodDat, 'apart.hea': `apart 3 500 2\n${line('16', 'apart.dat', [100, -200])}\n${line('16', 'apart_b.dat', [100, -200])}\n${line('16', 'apart.dat', [300, -400])}` }, /signals stored in apart\.dat are not listed together/);
   expectBad('v5', { 'v5.mat': new TextEncoder().encode('MATLAB 5.0 MAT-file, Platform: x'.padEnd(200, ' ')), 'v5.hea': `v5 1 500 6\n${line('16+24', 'v5.mat')}` }, /v5\/v7/);
   expectBad('kind', {}, /unknown record kind/, /./, 'weird' as RecordSource['kind']);
 });

@@ -92,6 +92,10 @@ function decodeSingleSegment(
 ): Decoded {
   const specs = header.signals;
   const groups = fileGroups(specs);
+  const fileNames = groups.map((g) => g.specs[0].fileName).filter((n) => n !== '~');
+  const split = fileNames.find((n, i) => fileNames.indexOf(n) !== i);
+  // A file's signals must be listed together; otherwise its frame layout is ambiguous (and would be misread).
+  if (split !== undefined) throw new FormatError(headerPath, `the signals stored in ${split} are not listed together`);
   const samples: Int32Array[] = new Array(specs.length);
   const invalid: (number | null)[] = new Array(specs.length);
   let nFrames = declaredFrames;
