@@ -293,3 +293,10 @@ test('a large signal file that the header does not account for is rejected befor
   tmp.write('skewx.hea', 'skewx 2 100 3\nskewx.dat 16 200 16 0 1 6 0 I\nskewx.dat 16:2 200 16 0 9 30 0 II\n');
   assert.deepEqual(readWritten('skewx').channels.map((c) => [...c.samples]), [a, [9, 10, 11]]);
 });
+
+test('format 8 without an initial value starts from the ADC zero', () => {
+  const s = [10, 12, 9, 9, 20];
+  tmp.write('f8z.dat', encodeWfdb(8, s, 1, [7]));
+  tmp.write('f8z.hea', 'f8z 1 100 5\nf8z.dat 8 200 8 7\n');
+  assert.deepEqual([...readWritten('f8z').channels[0].samples], s);
+});

@@ -129,7 +129,7 @@ function decodeSingleSegment(
     if (size === 0) throw new FormatError(path, 'signal file is empty (0 bytes)');
     used.add(path);
     const maxSkew = Math.max(...g.specs.map((s) => s.skew));
-    const groupSignals = g.specs.map((s) => ({ samplesPerFrame: s.samplesPerFrame, skew: s.skew, initialValue: s.initialValue ?? 0 }));
+    const groupSignals = g.specs.map((s) => ({ samplesPerFrame: s.samplesPerFrame, skew: s.skew, initialValue: s.initialValue ?? s.adcZero }));
 
     if (/\.mat$/i.test(first.fileName)) {
       mat = true;

@@ -140,7 +140,7 @@ const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export interface GroupSignal {
   samplesPerFrame: number;
   skew: number;
-  /** Needed for format 8 (the value before the first difference). */
+  /** Needed for format 8: the value the first difference is added to (header(5): defaults to ADC zero). */
   initialValue: number;
 }
 
