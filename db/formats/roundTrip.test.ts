@@ -8,7 +8,7 @@ import {
   readRecord, writeWfdbRecord, parseLabelsCsv, canonicalLead, mapDx, readWfdbRecord, memoryFiles, FormatError,
   type ParsedRecord, type WfdbExportInput,
 } from './index.ts';
-import { encodeWfdb, interleave, randomInts, rng, tempFolder, wfdbChecksum } from './testSupport.ts';
+import { encodeWfdb, interleave, randomInts, rng, tempFolder, wfdbChecksum, writeEdf } from './testSupport.ts';
 
 const DATA = join(dirname(fileURLToPath(import.meta.url)), '../../../shared/data');
 const tmp = tempFolder();
@@ -78,6 +78,26 @@ test('every WFDB format round-trips: multi-rate, invalid samples, wide (24/32-bi
     assertSamePhysical(rec, back);
     if (invalid !== undefined) assert.equal(back.channels[0].samples[5], -32768);
   }
+});
+
+test('EDF (fractional baseline, multi-rate) and CSV (decimals, invalid cells) round-trip within one ADC step', () => {
+  const r = rng(5);
+  const edf = tmp.write('rt.edf', writeEdf({
+    signals: [
+      { label: 'ECG II', units: 'uV', physMin: -1000, physMax: 3000, digMin: -32768, digMax: 32767, samplesPerRecord: 200, samples: randomInts(r, 400, -32768, 32767) },
+      { label: 'Resp', units: 'mV', physMin: -5, physMax: 5, digMin: -2048, digMax: 2047, samplesPerRecord: 50, samples: randomInts(r, 100, -2048, 2047) },
+    ],
+    nRecords: 2, recordDuration: 1,
+  }));
+  const e = readRecord({ kind: 'edf', entry: edf });
+  assert.ok(!Number.isInteger(e.channels[0].baseline));
+  assertSamePhysical(e, exportAndRead(e, 'rt_edf'));
+  const csv = tmp.write('rt.csv', '# fs=250 units=uV\nII,V1\n12.5,-3\n,4\n-7.25,NaN\n100,5\n');
+  const c = readRecord({ kind: 'csv', entry: csv });
+  const back = exportAndRead(c, 'rt_csv');
+  assertSamePhysical(c, back);
+  assert.deepEqual([...back.channels[1].samples], [-3, 4, -32768, 5]);
+  assert.deepEqual([back.channels[1].gain, back.channels[1].units, back.channels[0].gain], [1000, 'mV', 100_000]);
 });
 
 test('export writes samples-per-frame, names, gain(baseline)/units, init and checksum in the header', () => {

@@ -51,6 +51,11 @@ export function writeWfdbRecord(rec: WfdbExportInput): { hea: string; dat: Uint8
   if (!isSafeFileName(rec.recordName)) throw new RangeError(`record name "${rec.recordName}" is not a plain file name`);
   if (rec.channels.length === 0) throw new RangeError('a record needs at least one channel');
   const frameRate = rec.fs ?? gcdRate(rec.channels.map((c) => c.fs));
+  for (const c of rec.channels) {
+    if (!(Number.isFinite(c.gain) && c.gain > 0)) throw new RangeError(`channel ${c.name}: gain ${c.gain} is not a positive number`);
+    if (!Number.isFinite(c.baseline)) throw new RangeError(`channel ${c.name}: baseline ${c.baseline} is not a number`);
+    if (!(Number.isFinite(c.fs) && c.fs > 0)) throw new RangeError(`channel ${c.name}: rate ${c.fs} is not a positive number`);
+  }
   const spfs = rec.channels.map((c) => {
     const spf = c.fs / frameRate;
     if (!Number.isInteger(spf) || spf < 1) throw new RangeError(`channel ${c.name}: rate ${c.fs} Hz is not a multiple of the frame rate ${frameRate} Hz`);
