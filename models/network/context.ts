@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { BN_EPS } from './architecture.ts';
-import type { ParamMap } from './params.ts';
 
 /** What a forward pass reads: parameters, mode, and (in training) where BN batch statistics go. */
 export interface ForwardContext {
-  params: ParamMap;
+  /** Parameters by spec name (TF layout): variables, or the tensors a gradient is taken with respect to. */
+  params: ReadonlyMap<string, tf.Tensor>;
   training: boolean;
   /** Training only: BN batch mean and unbiased variance per BN prefix, kept for the running-stat update. */
   bnBatchStats?: Map<string, { mean: tf.Tensor; variance: tf.Tensor }>;
-  /** Training only: seeds for dropout masks, so a run is reproducible. */
-  nextSeed?: () => number;
+  /** Training only: the dropout seed of a layer (by owner name), so a run is reproducible and a
+   * recomputed segment draws the same mask. */
+  seedFor?: (owner: string) => number;
   /** Names whose gradient is not needed: BN in a frozen part still runs in eval mode. */
   frozen?: (name: string) => boolean;
 }
@@ -46,5 +47,5 @@ export function batchNorm(ctx: ForwardContext, prefix: string, x: tf.Tensor): tf
 
 export function dropout(ctx: ForwardContext, x: tf.Tensor, rate: number, owner: string): tf.Tensor {
   if (!ctx.training || (ctx.frozen?.(owner) ?? false)) return x;
-  return tf.dropout(x, rate, undefined, ctx.nextSeed ? ctx.nextSeed() : undefined);
+  return tf.dropout(x, rate, undefined, ctx.seedFor?.(owner));
 }

@@ -58,7 +58,7 @@ export function stemConv(ctx: ForwardContext, prefix: string, x: tf.Tensor2D): t
 }
 
 /** max-pool k3 s2 p1 of a non-negative [B, L, C]. */
-function maxPoolStem(x: tf.Tensor3D): tf.Tensor3D {
+export function maxPoolStem(x: tf.Tensor3D): tf.Tensor3D {
   const xp = tf.pad(x, [[0, 0], [1, 1], [0, 0]]) as tf.Tensor3D;
   return tf.squeeze(tf.maxPool(tf.expandDims(xp, 1) as tf.Tensor4D, [1, 3], [1, 2], 'valid'), [1]) as tf.Tensor3D;
 }

@@ -21,6 +21,7 @@ import { activeBackendLabel } from '../backend.ts';
 import { Adam, cosineLr } from './adam.ts';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointMeta } from './checkpoint.ts';
 import { backboneKey, FeatureCache } from './featureCache.ts';
+import { layerSeed, segmentedGradients } from './segmentedStep.ts';
 
 export type TrainMode = 'head' | 'last-stage' | 'full';
 
@@ -64,6 +65,8 @@ export interface TrainOptions {
   checkpointDir?: string | null;
   cacheDir?: string | null;
   masks?: Masks;
+  /** Full / last-stage: recompute segments in the backward pass (bounded memory; default on). */
+  recompute?: boolean;
   /** Head mode: lead features of windows ([3 × 512] each) from a faster engine (default: TF.js on the parent). */
   extractFeatures?: (windows: Float32Array[]) => Promise<Float32Array[]>;
   onProgress?: (p: TrainProgress) => void;
@@ -169,6 +172,8 @@ interface Prepared {
   /** Training windows per example (head: features per window). */
   trainItems: Float32Array[][];
   valItems: Float32Array[][];
+  /** Full / last-stage: recompute segments in the backward pass (bounded memory; default on). */
+  recompute?: boolean;
   /** Head mode: lead features of an all-zero lead, for lead drop on cached features. */
   zeroFeatures?: Float32Array;
   cache?: FeatureCache;
@@ -311,22 +316,35 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
             else item.fill(0, lead * WINDOW, (lead + 1) * WINDOW);
           }
         }
-        const dropoutSeed = rng.seed();
-        const seedRng = new Rng(dropoutSeed);
+        const stepSeed = rng.seed();
+        const seedFor = (owner: string) => layerSeed(stepSeed, owner);
         const bnBatchStats = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
-        const ctx: ForwardContext = { params: model.params, training: true, bnBatchStats, nextSeed: () => seedRng.seed(), frozen: (n) => !trainable.has(n) };
-        const { value, grads } = tf.variableGrads(() => {
-          let logits: tf.Tensor2D;
-          if (opts.mode === 'head') {
-            const f = tf.tensor3d(stackFeatures(items), [items.length, NUM_LEADS, FEATURE_DIM]);
-            logits = leadAttentionHead(ctx, tf.unstack(f, 1) as tf.Tensor2D[]).logits;
-          } else {
-            const x = new Float32Array(items.length * NUM_LEADS * WINDOW);
-            items.forEach((w, i) => x.set(w, i * NUM_LEADS * WINDOW));
-            logits = lightx3ecg(ctx, fromLeadMajor(x, items.length, WINDOW)).logits;
-          }
-          return lossFn(logits, targets, opts.numClasses, opts.multilabel, weightsPerClass);
-        }, vars);
+        const ctx: ForwardContext = { params: model.params, training: true, bnBatchStats, seedFor, frozen: (n) => !trainable.has(n) };
+        const loss_ = (logits: tf.Tensor2D) => lossFn(logits, targets, opts.numClasses, opts.multilabel, weightsPerClass);
+        let value: tf.Scalar;
+        let grads: Record<string, tf.Tensor>;
+        if (opts.mode !== 'head' && opts.recompute !== false) {
+          const x = new Float32Array(items.length * NUM_LEADS * WINDOW);
+          items.forEach((w, i) => x.set(w, i * NUM_LEADS * WINDOW));
+          const xt = fromLeadMajor(x, items.length, WINDOW);
+          const r = segmentedGradients({ params: model.params, trainable, x: xt, loss: loss_, seedFor, bnBatchStats });
+          xt.dispose();
+          value = r.loss;
+          grads = Object.fromEntries([...r.grads].map(([n, g]) => [model.params.get(n)!.name, g]));
+        } else {
+          ({ value, grads } = tf.variableGrads(() => {
+            let logits: tf.Tensor2D;
+            if (opts.mode === 'head') {
+              const f = tf.tensor3d(stackFeatures(items), [items.length, NUM_LEADS, FEATURE_DIM]);
+              logits = leadAttentionHead(ctx, tf.unstack(f, 1) as tf.Tensor2D[]).logits;
+            } else {
+              const x = new Float32Array(items.length * NUM_LEADS * WINDOW);
+              items.forEach((w, i) => x.set(w, i * NUM_LEADS * WINDOW));
+              logits = lightx3ecg(ctx, fromLeadMajor(x, items.length, WINDOW)).logits;
+            }
+            return loss_(logits);
+          }, vars));
+        }
         const named = new Map(Object.entries(grads).map(([k, g]) => [byVarName.get(k)!, g]));
         adam.apply(model.params, named, lr);
         tf.tidy(() => {
