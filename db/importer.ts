@@ -9,7 +9,7 @@ import { basename, dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { findRecords, parseLabelsCsv, readRecord } from './formats/index.ts';
 import { FormatError, type LabelsCsvRow } from './formats/types.ts';
-import { contentHash, insertRecord } from './recordStore.ts';
+import { insertRecord, prepareRecord, type PreparedRecord } from './recordStore.ts';
 import { durably, recordGroundTruth } from './labels.ts';
 import { labelSets } from './labelSets.ts';
 import { stmt } from './statements.ts';
@@ -115,8 +115,8 @@ export function importPaths(db: Database.Database, paths: string[], opts: Import
   const sync = db.pragma('synchronous', { simple: true }) as number;
   db.pragma('synchronous = NORMAL');
   try {
-    const store = db.transaction((rec: Parameters<typeof insertRecord>[1], origin: string, hash: string) =>
-      insertRecord(db, rec, { origin, hash, patientId: patientByName.get(rec.recordName) ?? null }),
+    const store = db.transaction((prepared: PreparedRecord, origin: string) =>
+      insertRecord(db, prepared, { origin, patientId: patientByName.get(prepared.rec.recordName) ?? null }),
     );
     for (let i = 0; i < found.records.length; i++) {
       if (opts.shouldCancel?.()) {
@@ -126,7 +126,7 @@ export function importPaths(db: Database.Database, paths: string[], opts: Import
       const src = found.records[i];
       try {
         const rec = readRecord(src);
-        const res = store.immediate(rec, basename(dirname(src.entry)), contentHash(rec));
+        const res = store.immediate(prepareRecord(rec), basename(dirname(src.entry)));
         if (res.status === 'imported') {
           imported++;
           recordIds.push(res.id);

@@ -15,15 +15,36 @@ import { missingModelLeads } from './modelReady.ts';
 import { recordGroundTruth } from './labels.ts';
 import { nowIso, stmt } from './statements.ts';
 
-/** Hash of the record's name and what it holds (layout, calibration, samples), not of how its files spell it. */
-export function contentHash(rec: ParsedRecord): string {
+/** A parsed record with its signals encoded and its identity hash: the pure part of storing it. */
+export interface PreparedRecord {
+  rec: ParsedRecord;
+  blobs: Uint8Array[];
+  nInvalid: number[];
+  hash: string;
+}
+
+/**
+ * Encodes the channels and hashes the record's name and what it holds (layout, calibration and the encoded
+ * samples — the codec is deterministic, and hashing the compact blobs is 4× less work than the Int32 samples).
+ */
+export function prepareRecord(rec: ParsedRecord): PreparedRecord {
   const h = createHash('sha256');
   h.update(`${rec.recordName}\n${rec.fs}|${rec.channels.length}\n`);
+  const blobs: Uint8Array[] = [];
+  const nInvalid: number[] = [];
   for (const c of rec.channels) {
+    const blob = encodeSamples(c.samples);
+    blobs.push(blob);
+    let bad = 0;
+    if (c.invalidValue !== null) {
+      const v = c.invalidValue;
+      for (let k = 0; k < c.samples.length; k++) if (c.samples[k] === v) bad++;
+    }
+    nInvalid.push(bad);
     h.update(`${c.name}|${c.fs}|${c.gain}|${c.baseline}|${c.units}|${c.invalidValue}|${c.samples.length}\n`);
-    h.update(new Uint8Array(c.samples.buffer, c.samples.byteOffset, c.samples.byteLength));
+    h.update(blob);
   }
-  return h.digest('hex');
+  return { rec, blobs, nInvalid, hash: h.digest('hex') };
 }
 
 function freeName(db: Database.Database, name: string, origin: string): string {
@@ -37,8 +58,8 @@ function freeName(db: Database.Database, name: string, origin: string): string {
 export type InsertResult = { status: 'imported' | 'duplicate'; id: number; name: string };
 
 /** Stores one parsed record (call inside a transaction): row, channels, and header #Dx labels (source 'header'). */
-export function insertRecord(db: Database.Database, rec: ParsedRecord, opts: { origin: string; patientId?: string | null; hash?: string }): InsertResult {
-  const hash = opts.hash ?? contentHash(rec);
+export function insertRecord(db: Database.Database, prepared: PreparedRecord, opts: { origin: string; patientId?: string | null }): InsertResult {
+  const { rec, hash } = prepared;
   const dup = stmt(db, 'SELECT id, name FROM records WHERE content_hash = ?').get(hash) as { id: number; name: string } | undefined;
   if (dup) return { status: 'duplicate', ...dup };
   const name = freeName(db, rec.recordName, opts.origin);
@@ -73,9 +94,7 @@ export function insertRecord(db: Database.Database, rec: ParsedRecord, opts: { o
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   rec.channels.forEach((c, i) => {
-    let nInvalid = 0;
-    if (c.invalidValue !== null) for (let k = 0; k < c.samples.length; k++) if (c.samples[k] === c.invalidValue) nInvalid++;
-    ins.run(id, i, c.name, c.lead, c.fs, c.gain, c.baseline, c.units, c.adcResolution ?? null, c.samples.length, c.invalidValue, nInvalid, c.sourceFormat, encodeSamples(c.samples));
+    ins.run(id, i, c.name, c.lead, c.fs, c.gain, c.baseline, c.units, c.adcResolution ?? null, c.samples.length, c.invalidValue, prepared.nInvalid[i], c.sourceFormat, prepared.blobs[i]);
   });
   if (rec.dx.length > 0) {
     const mapped = mapDx(rec.dx);

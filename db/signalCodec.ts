@@ -13,41 +13,36 @@ const HEADER = 5;
 
 export type SignalEncoding = 'delta-varint' | 'int16' | 'int32';
 
-function zigzag(d: number): number {
-  return ((d << 1) ^ (d >> 31)) >>> 0;
-}
+let scratch = new Uint8Array(1 << 20);
 
-function varintSize(z: number): number {
-  return z < 0x80 ? 1 : z < 0x4000 ? 2 : z < 0x200000 ? 3 : z < 0x10000000 ? 4 : 5;
-}
-
+/** Encodes in one pass into a reusable scratch buffer, then copies out the smaller of varint and raw. */
 export function encodeSamples(samples: Int32Array): Uint8Array {
   const n = samples.length;
-  let varBytes = 0;
-  let fits16 = true;
+  if (scratch.length < HEADER + 5 * n) scratch = new Uint8Array(HEADER + 5 * n);
+  const buf = scratch;
+  let p = HEADER;
   let prev = 0;
+  let lo = 0;
+  let hi = 0;
   for (let i = 0; i < n; i++) {
-    const x = samples[i];
-    if (x < -32768 || x > 32767) fits16 = false;
-    varBytes += varintSize(zigzag((x - prev) | 0));
+    const x = samples[i] | 0;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+    const d = (x - prev) | 0;
     prev = x;
+    let z = ((d << 1) ^ (d >> 31)) >>> 0;
+    while (z >= 0x80) {
+      buf[p++] = (z & 0x7f) | 0x80;
+      z >>>= 7;
+    }
+    buf[p++] = z;
   }
+  const fits16 = lo >= -32768 && hi <= 32767;
   const rawBytes = n * (fits16 ? 2 : 4);
   let out: Uint8Array;
-  if (varBytes < rawBytes) {
-    out = new Uint8Array(HEADER + varBytes);
+  if (p - HEADER < rawBytes) {
+    out = buf.slice(0, p);
     out[0] = DELTA_VARINT;
-    let p = HEADER;
-    prev = 0;
-    for (let i = 0; i < n; i++) {
-      let z = zigzag((samples[i] - prev) | 0);
-      prev = samples[i];
-      while (z >= 0x80) {
-        out[p++] = (z & 0x7f) | 0x80;
-        z >>>= 7;
-      }
-      out[p++] = z;
-    }
   } else {
     out = new Uint8Array(HEADER + rawBytes);
     out[0] = fits16 ? RAW_INT16 : RAW_INT32;
