@@ -81,7 +81,9 @@ export function parseCsvEcg(text: string, file: string, recordName: string, maxT
   const dupe = names.find((h, i) => names.indexOf(h) !== i);
   if (dupe !== undefined) fail(`column "${dupe}" appears twice`);
   const timeCol = names.findIndex((h) => TIME_COLUMNS.has(h.toLowerCase()));
-  const signalCols = names.map((_, i) => i).filter((i) => i !== timeCol);
+  // A row-index column (pandas writes "" or "Unnamed: 0") is not a signal.
+  const indexCol = names.findIndex((h, i) => i === 0 && (h === '' || /^(unnamed: ?0|index)$/i.test(h)));
+  const signalCols = names.map((_, i) => i).filter((i) => i !== timeCol && i !== indexCol);
   if (signalCols.length === 0) fail('CSV has no signal columns');
 
   let fs: number | null = null;

@@ -111,7 +111,7 @@ export function parseEdf(bytes: Uint8Array, file: string, recordName: string, li
     const label = labels[i];
     return {
       name: label,
-      lead: canonicalLead(label) ?? canonicalLead(label.replace(/^(ECG|EKG)\s*/i, '')),
+      lead: canonicalLead(label),
       fs: roundRate(spr[i] / recordDuration!),
       gain,
       baseline,

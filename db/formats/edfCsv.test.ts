@@ -80,6 +80,9 @@ test('plain CSV: "# fs=… units=…" line, time column, invalid cells', () => {
   assert.equal(rec.channels[0].gain, 1000);
   assert.deepEqual([...rec.channels[1].samples], [1, -2147483648, -2147483648, 2]);
   assert.equal(rec.channels[1].invalidValue, -2147483648);
+  // a pandas row-index column is dropped
+  const ix = readRecord({ kind: 'csv', entry: tmp.write('indexed.csv', ',I,V2\n0,1,2\n1,3,4\n') });
+  assert.deepEqual(ix.channels.map((ch) => [ch.name, [...ch.samples]]), [['I', [1, 3]], ['V2', [2, 4]]]);
   // fs from the time column alone
   const q = tmp.write('timed.csv', '# units=uV\nt,I\n0,10\n0.002,20\n0.004,30\n');
   const tr = readRecord({ kind: 'csv', entry: q });

@@ -15,5 +15,9 @@ for (const l of ['I', 'II', 'III'] as const) {
  */
 export function canonicalLead(name: string): StandardLead | null {
   const key = name.trim().toUpperCase().replace(/[\s_-]+/g, ' ');
-  return BY_KEY.get(key) ?? BY_KEY.get(key.replace(/ /g, '')) ?? null;
+  const direct = BY_KEY.get(key) ?? BY_KEY.get(key.replace(/ /g, ''));
+  if (direct) return direct;
+  // EDF labels and cart exports prefix the signal type: "ECG II", "EKG V1", "ECG Lead aVR".
+  const bare = key.replace(/^(ECG|EKG)\s*/, '');
+  return bare !== key ? canonicalLead(bare) : null;
 }

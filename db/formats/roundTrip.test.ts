@@ -139,7 +139,7 @@ test('labels CSV: record_id, label sets split on ";", patient_id and other colum
 });
 
 test('lead names in any case', () => {
-  for (const [n, l] of [['aVR', 'aVR'], ['AVR', 'aVR'], ['avr', 'aVR'], ['avl', 'aVL'], ['AVF', 'aVF'], ['v1', 'V1'], ['V6', 'V6'], ['i', 'I'], ['iii', 'III'], ['Lead II', 'II'], [' V3 ', 'V3'], ['MLII', null], ['ABP', null], ['V7', null]] as const)
+  for (const [n, l] of [['aVR', 'aVR'], ['AVR', 'aVR'], ['avr', 'aVR'], ['avl', 'aVL'], ['AVF', 'aVF'], ['v1', 'V1'], ['V6', 'V6'], ['i', 'I'], ['iii', 'III'], ['Lead II', 'II'], [' V3 ', 'V3'], ['ECG II', 'II'], ['EKG avf', 'aVF'], ['ECG Lead III', 'III'], ['MLII', null], ['ABP', null], ['V7', null], ['ECG', null]] as const)
     assert.equal(canonicalLead(n), l, n);
 });
 
