@@ -45,14 +45,23 @@ export function drawPaper(ctx: CanvasRenderingContext2D, o: DrawOptions): void {
   const paperH = o.layout.heightMm * k;
   ctx.fillRect(view.x, view.y, view.w, view.h);
   drawGrid(ctx, o, paperW, paperH, c);
-  ctx.lineJoin = 'round';
-  for (const p of o.layout.panels) {
-    if ((p.topMm - p.heightMm) * k > view.y + view.h || (p.topMm + 2 * p.heightMm) * k < view.y) continue;
-    if (p.calibration) drawCalibration(ctx, o, p, c);
+  const visible = o.layout.panels.filter((p) => (p.topMm - p.heightMm) * k <= view.y + view.h && (p.topMm + 2 * p.heightMm) * k >= view.y);
+  ctx.strokeStyle = c.trace;
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  for (const p of visible) if (p.calibration) drawCalibration(ctx, o, p);
+  ctx.stroke();
+  ctx.lineWidth = Math.max(1, Math.min(2, 0.3 * k));
+  ctx.lineJoin = 'bevel';
+  ctx.beginPath();
+  for (const p of visible) {
     const lead = o.leads[p.lead];
-    if (lead) drawTrace(ctx, o, p, lead, c);
-    ctx.fillStyle = c.label;
-    ctx.font = `600 ${Math.max(11, Math.min(16, 3 * k))}px system-ui, sans-serif`;
+    if (lead) drawTrace(ctx, o, p, lead);
+  }
+  ctx.stroke();
+  ctx.fillStyle = c.label;
+  ctx.font = `600 ${Math.max(11, Math.min(16, 3 * k))}px system-ui, sans-serif`;
+  for (const p of visible) {
     ctx.fillText(p.lead, p.xMm * k + 4, (p.topMm + 4) * k + 4);
     if (p.heatStrip && o.heat) {
       const map = o.heat.maps[p.lead];
@@ -91,7 +100,7 @@ function drawGrid(ctx: CanvasRenderingContext2D, o: DrawOptions, paperW: number,
 }
 
 /** The 1 mV × 0.2 s pulse in the row's left margin, drawn on pixel centres. */
-function drawCalibration(ctx: CanvasRenderingContext2D, o: DrawOptions, p: Panel, c: typeof paperColors) {
+function drawCalibration(ctx: CanvasRenderingContext2D, o: DrawOptions, p: Panel) {
   const k = o.pxPerMm;
   const snap = (v: number) => Math.round(v) + 0.5;
   const base = snap(p.baselineMm * k);
@@ -100,19 +109,16 @@ function drawCalibration(ctx: CanvasRenderingContext2D, o: DrawOptions, p: Panel
   const rise = snap(CAL_PULSE_LEAD_MM * k);
   const fall = snap((CAL_PULSE_LEAD_MM + CAL_PULSE_SEC * o.speed) * k);
   const end = snap((p.xMm - 1) * k);
-  ctx.strokeStyle = c.trace;
-  ctx.lineWidth = 1;
-  ctx.beginPath();
   ctx.moveTo(start, base);
   ctx.lineTo(rise, base);
   ctx.lineTo(rise, top);
   ctx.lineTo(fall, top);
   ctx.lineTo(fall, base);
   ctx.lineTo(end, base);
-  ctx.stroke();
 }
 
-function drawTrace(ctx: CanvasRenderingContext2D, o: DrawOptions, p: Panel, lead: LeadData, c: typeof paperColors) {
+/** Appends the panel's trace to the current path (all traces are stroked at once: one raster pass). */
+function drawTrace(ctx: CanvasRenderingContext2D, o: DrawOptions, p: Panel, lead: LeadData) {
   const k = o.pxPerMm;
   const left = p.xMm * k;
   const width = p.widthMm * k;
@@ -126,17 +132,11 @@ function drawTrace(ctx: CanvasRenderingContext2D, o: DrawOptions, p: Panel, lead
   const n = lead.values.length;
   const tA = p.t0 + (visL - left) / pxPerSec;
   const tB = p.t0 + (visR - left) / pxPerSec;
-  const iA = Math.max(0, Math.floor(tA * lead.fs) - 1);
-  const iB = Math.min(n - 1, Math.ceil(tB * lead.fs) + 1);
+  // Samples inside the panel only (no clipping needed: neighbouring columns never overlap).
+  const iA = Math.max(0, Math.ceil(tA * lead.fs - 1e-9));
+  const iB = Math.min(n - 1, Math.floor(tB * lead.fs + 1e-9));
   if (iB <= iA) return;
   const xOf = (i: number) => left + (i / lead.fs - p.t0) * pxPerSec;
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(visL, -1e5, visR - visL, 2e5);
-  ctx.clip();
-  ctx.strokeStyle = c.trace;
-  ctx.lineWidth = Math.max(1, Math.min(2, 0.3 * k));
-  ctx.beginPath();
   const samplesPerPx = lead.fs / pxPerSec;
   let pen = false;
   if (samplesPerPx <= 2) {
@@ -190,8 +190,6 @@ function drawTrace(ctx: CanvasRenderingContext2D, o: DrawOptions, p: Panel, lead
     }
     flush();
   }
-  ctx.stroke();
-  ctx.restore();
 }
 
 function drawHeatForPanel(ctx: CanvasRenderingContext2D, o: DrawOptions, p: Panel, map: ArrayLike<number>) {
