@@ -76,20 +76,23 @@ function head(path: string, bytes: number): Uint8Array {
   }
 }
 
+const latin = new TextDecoder('latin1');
+
 /** Segment and layout headers named by a multi-segment header (they are parts of that record, not records). */
 function segmentNames(headerPath: string): string[] {
-  const text = decodeUtf8(head(headerPath, 1024 * 1024));
-  if (text === null) return [];
-  const lines = text.split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
-  const m = lines.length > 0 ? /^\S+\/(\d+)\s/.exec(lines[0]) : null;
+  // The record line decides; only a multi-segment header is read further (up to 1 MiB).
+  const first = latin.decode(head(headerPath, 4096));
+  const recordLine = first.split(/\r\n|\r|\n/).map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+  if (recordLine === undefined || !/^\S+\/\d+\s/.test(recordLine)) return [];
+  const lines = latin.decode(head(headerPath, 1024 * 1024)).split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const m = /^\S+\/(\d+)\s/.exec(lines[0]);
   if (!m) return [];
   return lines.slice(1, 1 + Number(m[1])).map((l) => l.split(/\s+/)[0]).filter((n) => n !== '~');
 }
 
 /** A CSV is an ECG record when it starts with a `# …` line or its header row names a lead or a time column. */
 function csvKind(path: string): 'csv' | 'labels' | 'other' {
-  const text = decodeUtf8(head(path, 64 * 1024).subarray(0, 64 * 1024));
-  if (text === null) return 'csv'; // let readRecord report the encoding problem
+  const text = latin.decode(head(path, 16 * 1024));
   const first = text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '');
   if (first === undefined) return 'csv';
   if (first.trim().startsWith('#')) return 'csv';
