@@ -21,8 +21,14 @@ import {
   type StoredPrediction,
 } from './predictions.ts';
 import { stmt } from './statements.ts';
+import { listRecords, type RecordFilter, type RecordListRow } from './recordQuery.ts';
+import { agreementReport, type AgreementReport } from './agreement.ts';
+import { annotatorLabels } from './labels.ts';
+import { getSplit, listSplits, saveSplit, stratifiedSplit, type SplitInfo } from './splits.ts';
+import { exportRecords, type ExportOptions, type ExportSummary } from './exportWfdb.ts';
+import { backupDatabase } from './backup.ts';
 
-export type { ModelVersionRow, ModelInput, LabelEvent, ImportSummary, StoredChannel, LabelSet };
+export type { ModelVersionRow, ModelInput, LabelEvent, ImportSummary, StoredChannel, LabelSet, RecordFilter, RecordListRow, AgreementReport, SplitInfo, ExportOptions, ExportSummary };
 
 export type LabelSource = 'ground-truth' | 'consensus' | { annotator: string };
 
@@ -250,6 +256,61 @@ export class Archive {
 
   setActiveModel(task: string, version: string): void {
     setActiveModel(this.db, task, version);
+  }
+
+  // ---- queries, agreement, splits, export, backup ---------------------------------------------
+
+  listRecords(filter: RecordFilter = {}): { total: number; rows: RecordListRow[] } {
+    return listRecords(this.db, filter);
+  }
+
+  agreement(setName: string): AgreementReport {
+    labelSet(this.db, setName);
+    return agreementReport(annotatorLabels(this.db, setName));
+  }
+
+  /**
+   * A named split, stratified by the label source's classes and patient-aware, reproducible from the seed.
+   * `recordIds` limits it to those records (default: every record with a label from the source).
+   */
+  createSplit(opts: { name: string; labelSet: string; seed: number; fractions?: Record<string, number>; source?: LabelSource; recordIds?: number[] }): SplitInfo {
+    const fractions = opts.fractions ?? { train: 0.8, val: 0.1, test: 0.1 };
+    const truth = new Map(this.groundTruth(opts.labelSet, { source: opts.source }).map((g) => [g.recordId, g]));
+    const ids = opts.recordIds ?? [...truth.keys()];
+    const patient = stmt(this.db, 'SELECT patient_id FROM records WHERE id = ?').pluck();
+    const items = ids.map((id) => ({ recordId: id, patientId: (patient.get(id) as string | null | undefined) ?? null, classes: truth.get(id)?.classes ?? [] }));
+    const assignment = stratifiedSplit(items, fractions, opts.seed);
+    saveSplit(this.db, opts.name, assignment, { labelSet: opts.labelSet, seed: opts.seed, params: { fractions, source: opts.source ?? 'ground-truth', records: ids.length } });
+    return getSplit(this.db, opts.name);
+  }
+
+  /** A split given explicitly: part → record ids. */
+  createSplitFromIds(name: string, parts: Record<string, number[]>): SplitInfo {
+    const assignment = new Map<number, string>();
+    for (const [part, ids] of Object.entries(parts))
+      for (const id of ids) {
+        if (assignment.has(id)) throw new Error(`record ${id} is in two parts (${assignment.get(id)}, ${part})`);
+        recordRow(this.db, id);
+        assignment.set(id, part);
+      }
+    saveSplit(this.db, name, assignment, { labelSet: null, seed: null, params: { explicit: true } });
+    return getSplit(this.db, name);
+  }
+
+  split(name: string): SplitInfo {
+    return getSplit(this.db, name);
+  }
+
+  listSplits(): string[] {
+    return listSplits(this.db);
+  }
+
+  exportRecords(opts: ExportOptions): ExportSummary {
+    return exportRecords(this, opts);
+  }
+
+  backup(outFile: string): Promise<{ records: number; pages: number }> {
+    return backupDatabase(this.db, outFile);
   }
 
   integrityCheck(): string {
