@@ -65,6 +65,56 @@ async function measureOnnx(layout: '1d' | '2d'): Promise<Figures> {
   return { engine: `onnxruntime-node (${layout} graph)`, singleMs: median(single), singleMinMs: Math.min(...single), batchMsPerEcg: median(batch), batchMinMsPerEcg: Math.min(...batch), peakRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
+const TRAIN_BATCH = 4;
+
+/**
+ * One TF.js training step (forward in training mode, cross-entropy, gradients of every weight) of
+ * the TF.js network on `backend`, with or without models/native's fast kernels. Batch 4: a wasm step
+ * takes seconds, so a batch of 32 would make this bench take minutes.
+ */
+async function measureTfjsTrain(backend: string, fast: boolean): Promise<Figures> {
+  const tf = await import('@tensorflow/tfjs');
+  await import('@tensorflow/tfjs-backend-wasm');
+  const { createParams } = await import('../models/network/params.ts');
+  const { lightx3ecg, fromLeadMajor } = await import('../models/network/lightx3ecg.ts');
+  const { fixtureWeights } = await import('../models/testing/parityFixture.ts');
+  const { registerFastKernels } = await import('../models/native/index.ts');
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} unavailable`);
+  await tf.ready();
+  if (fast) registerFastKernels(tf);
+  const params = createParams(fixtureWeights(4), 4);
+  const x = fromLeadMajor(await inputs(TRAIN_BATCH), TRAIN_BATCH, 5000);
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: TRAIN_BATCH }, (_, i) => i % 4), 'int32'), 4);
+  let step_ = 0;
+  const step = () =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        // Dropout seeds vary per layer and step, as in training; the API field is the TF.js engineer's.
+        const ctx = { params, training: true, seedFor: (owner: string) => step_ * 1000 + owner.length };
+        const out = lightx3ecg(ctx as Parameters<typeof lightx3ecg>[0], x);
+        return tf.losses.softmaxCrossEntropy(labels, out.logits) as import('@tensorflow/tfjs').Scalar;
+      });
+      for (const g of Object.values(grads)) g.dataSync();
+      step_++;
+      return value.dataSync()[0];
+    });
+  step();
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    step();
+    times.push((performance.now() - t) / TRAIN_BATCH);
+  }
+  return {
+    engine: `tfjs-${backend} train step${fast ? ' + native kernels' : ''}`,
+    singleMs: -1,
+    batchMsPerEcg: -1,
+    trainStepMsPerEcg: median(times),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    note: `batch ${TRAIN_BATCH}, fastest ${Math.min(...times).toFixed(0)} ms/ECG`,
+  };
+}
+
 /** The same network in PyTorch (random init: timing only), same shapes, 2 threads. */
 const TORCH_SCRIPT = String.raw`
 import json, resource, sys, time
@@ -162,7 +212,9 @@ function child(args: string[]): Figures | string {
 }
 
 const fmt = (f: Figures) =>
-  `${f.engine.padEnd(34)} single ${f.singleMs.toFixed(1).padStart(6)} ms (min ${f.singleMinMs?.toFixed(1) ?? '?'}) | batch ${BATCH} ${f.batchMsPerEcg.toFixed(1).padStart(6)} ms/ECG (min ${f.batchMinMsPerEcg?.toFixed(1) ?? '?'}) | peak RSS ${f.peakRssMb.toFixed(0)} MB` +
+  f.trainStepMsPerEcg !== undefined && !(f.singleMs > 0)
+    ? `${f.engine.padEnd(34)} ${f.trainStepMsPerEcg!.toFixed(0)} ms/ECG per training step | peak RSS ${f.peakRssMb.toFixed(0)} MB (${f.note})`
+    : `${f.engine.padEnd(34)} single ${f.singleMs.toFixed(1).padStart(6)} ms (min ${f.singleMinMs?.toFixed(1) ?? '?'}) | batch ${BATCH} ${f.batchMsPerEcg.toFixed(1).padStart(6)} ms/ECG (min ${f.batchMinMsPerEcg?.toFixed(1) ?? '?'}) | peak RSS ${f.peakRssMb.toFixed(0)} MB` +
   (f.trainStepMsPerEcg !== undefined ? ` | train step ${f.trainStepMsPerEcg.toFixed(0)} ms/ECG` : '') +
   (f.note ? ` (${f.note})` : '');
 
@@ -182,10 +234,29 @@ export async function run(): Promise<void> {
       );
     }
   }
+
+  // Training (TF.js is the training engine): a step before and after registering models/native's
+  // kernels, on wasm (the backend used where tfjs-node does not install). BENCH_TORCH_TRAIN=1 adds
+  // PyTorch's batch-32 training step to the baseline above (about a minute more).
+  if (process.env.BENCH_SKIP_TRAIN === '1') return;
+  const plain = child(['--measure-tfjs-train', 'wasm', 'plain']);
+  const fast = child(['--measure-tfjs-train', 'wasm', 'fast']);
+  for (const r of [plain, fast]) console.log(typeof r === 'string' ? r : fmt(r));
+  if (typeof plain !== 'string' && typeof fast !== 'string') {
+    console.log(`training step with native kernels / without: ${(fast.trainStepMsPerEcg! / plain.trainStepMsPerEcg!).toFixed(2)}`);
+    if (typeof torch !== 'string' && torch.trainStepMsPerEcg !== undefined) {
+      console.log(`training step tfjs-wasm + native kernels / PyTorch: ${(fast.trainStepMsPerEcg! / torch.trainStepMsPerEcg).toFixed(1)}`);
+    }
+  }
 }
 
 const flag = process.argv.indexOf('--measure-onnx');
 if (flag >= 0) {
   const f = await measureOnnx(process.argv[flag + 1] === '2d' ? '2d' : '1d');
+  console.log(JSON.stringify(f));
+}
+const trainFlag = process.argv.indexOf('--measure-tfjs-train');
+if (trainFlag >= 0) {
+  const f = await measureTfjsTrain(process.argv[trainFlag + 1], process.argv[trainFlag + 2] === 'fast');
   console.log(JSON.stringify(f));
 }
