@@ -189,12 +189,18 @@ export interface ModelMetrics {
   n?: number;
 }
 
-/** The `result` of a finished records.import job. */
+/** The `result` of a finished records.import job (the archive's ImportSummary fits it as is). */
 export interface ImportResult {
   imported: number;
+  /** Records already in the archive (same signal), not imported again. */
+  duplicates?: number;
+  /** Files that could not be imported, each with the reason. */
+  rejected: { file: string; reason: string }[];
+  /** Files that are not records (signal files beside their header, READMEs…). */
   skipped?: number;
   recordIds?: number[];
-  errors: { file: string; reason: string }[];
+  cancelled?: boolean;
+  labels?: { file: string; rows: number; matched: number; events: number; unmatched: string[] } | null;
 }
 
 /** The `result` of a finished models.train or models.prune job. */
