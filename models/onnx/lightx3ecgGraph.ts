@@ -11,7 +11,7 @@
  * (its fastest CPU convolutions) only rewrite 4-D convs. '1d' is the literal [B, C, L] form.
  */
 import type { NamedWeights, NamedTensor } from '../weights.ts';
-import { BN_EPS, FEATURE_DIM, INPUT_LENGTH, NUM_LEADS, STAGES } from '../network/architecture.ts';
+import { BN_EPS, FEATURE_DIM, INPUT_LENGTH, NUM_LEADS, STAGES, networkSpecs } from '../network/architecture.ts';
 import { encodeModel, type NodeDef, type TensorInit, type ValueInfo, type AttrValue } from './onnxProto.ts';
 
 export type GraphLayout = '1d' | '2d';
@@ -196,7 +196,19 @@ export function graphOutputs(opts: GraphOptions): string[] {
   return outs;
 }
 
+/** Every tensor the spec lists must be present with its PyTorch shape (a clear error beats an ORT one). */
+export function checkWeights(weights: NamedWeights, numClasses: number): void {
+  for (const s of networkSpecs(numClasses)) {
+    const t = weights.get(s.name);
+    if (!t) throw new Error(`weights: missing tensor ${s.name} for a ${numClasses}-class LightX3ECG`);
+    if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i]) || t.data.length !== s.shape.reduce((a, b) => a * b, 1)) {
+      throw new Error(`weights: tensor ${s.name} has shape [${t.shape}] (${t.data.length} values), expected [${s.shape}] for a ${numClasses}-class LightX3ECG`);
+    }
+  }
+}
+
 export function buildLightX3ecgGraph(weights: NamedWeights, numClasses: number, opts: GraphOptions): Uint8Array {
+  checkWeights(weights, numClasses);
   const layout = opts.layout ?? '2d';
   const g = new GraphBuilder(layout);
   const B = 'batch';

@@ -73,6 +73,10 @@ test('pruned fixture weights (global L1, 80 %) give the fixture logits after pru
   }
 });
 
+test('weights of the wrong class count are refused naming the tensor', async () => {
+  await assert.rejects(createOnnxEngine(fixtureWeights(9), 4), /classifier\.fc\.weight has shape \[9,512\]/);
+});
+
 test('bad input is refused with the reason', async () => {
   const engine = await createOnnxEngine(fixtureWeights(4), 4);
   try {
