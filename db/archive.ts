@@ -20,7 +20,7 @@ import {
   type PredictionRow,
   type StoredPrediction,
 } from './predictions.ts';
-import { stmt } from './statements.ts';
+import { pluck, stmt } from './statements.ts';
 import { listRecords, type RecordFilter, type RecordListRow } from './recordQuery.ts';
 import { agreementReport, type AgreementReport } from './agreement.ts';
 import { annotatorLabels } from './labels.ts';
@@ -96,7 +96,7 @@ export class Archive {
   }
 
   recordCount(): number {
-    return stmt(this.db, 'SELECT count(*) FROM records').pluck().get() as number;
+    return pluck(this.db, 'SELECT count(*) FROM records').get() as number;
   }
 
   record(recordId: number): RecordInfo {
@@ -131,11 +131,11 @@ export class Archive {
   }
 
   allRecordIds(): number[] {
-    return stmt(this.db, 'SELECT id FROM records ORDER BY id').pluck().all() as number[];
+    return pluck(this.db, 'SELECT id FROM records ORDER BY id').all() as number[];
   }
 
   recordIdsByName(names: string[]): number[] {
-    const q = stmt(this.db, 'SELECT id FROM records WHERE name = ?').pluck();
+    const q = pluck(this.db, 'SELECT id FROM records WHERE name = ?');
     const unknown: string[] = [];
     const ids = names.map((n) => {
       const id = q.get(n) as number | undefined;
@@ -277,7 +277,7 @@ export class Archive {
     const fractions = opts.fractions ?? { train: 0.8, val: 0.1, test: 0.1 };
     const truth = new Map(this.groundTruth(opts.labelSet, { source: opts.source }).map((g) => [g.recordId, g]));
     const ids = opts.recordIds ?? [...truth.keys()];
-    const patient = stmt(this.db, 'SELECT patient_id FROM records WHERE id = ?').pluck();
+    const patient = pluck(this.db, 'SELECT patient_id FROM records WHERE id = ?');
     const items = ids.map((id) => ({ recordId: id, patientId: (patient.get(id) as string | null | undefined) ?? null, classes: truth.get(id)?.classes ?? [] }));
     const assignment = stratifiedSplit(items, fractions, opts.seed);
     saveSplit(this.db, opts.name, assignment, { labelSet: opts.labelSet, seed: opts.seed, params: { fractions, source: opts.source ?? 'ground-truth', records: ids.length } });

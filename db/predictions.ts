@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import { labelSet } from './labelSets.ts';
 import { refreshState } from './recordState.ts';
-import { nowIso, stmt } from './statements.ts';
+import { nowIso, pluck, stmt } from './statements.ts';
 
 export interface PredictionRow {
   recordId: number;
@@ -115,9 +115,10 @@ export function setActiveModel(db: Database.Database, task: string, version: str
   if (v.task !== task) throw new Error(`model version "${version}" is for task ${v.task}, not ${task}`);
   db.transaction(() => {
     stmt(db, 'INSERT INTO active_models (task, version) VALUES (?, ?) ON CONFLICT (task) DO UPDATE SET version = excluded.version').run(task, version);
-    const ids = stmt(db, 'SELECT record_id FROM record_state WHERE label_set = ? AND pred_version IS NOT NULL UNION SELECT record_id FROM predictions WHERE model_version = ?')
-      .pluck()
-      .all(task, version) as number[];
+    const ids = pluck(db, 'SELECT record_id FROM record_state WHERE label_set = ? AND pred_version IS NOT NULL UNION SELECT record_id FROM predictions WHERE model_version = ?').all(
+      task,
+      version,
+    ) as number[];
     for (const id of ids) refreshState(db, id, task);
   }).immediate();
 }

@@ -4,7 +4,7 @@
  * reproducible: the same records, labels, fractions and seed give the same split. Or an explicit list.
  */
 import type Database from 'better-sqlite3';
-import { nowIso, stmt } from './statements.ts';
+import { nowIso, pluck, stmt } from './statements.ts';
 
 export interface SplitItem {
   recordId: number;
@@ -105,5 +105,5 @@ export function getSplit(db: Database.Database, name: string): SplitInfo {
 }
 
 export function listSplits(db: Database.Database): string[] {
-  return stmt(db, 'SELECT name FROM splits ORDER BY name').pluck().all() as string[];
+  return pluck(db, 'SELECT name FROM splits ORDER BY name').all() as string[];
 }
