@@ -76,7 +76,15 @@ export const methods = {
       resumeJob: name.optional(),
     })
     .strict(),
-  'models.prune': z.object({ version: name, sparsity: z.number().min(0.05).max(0.99).default(0.8), fineTuneEpochs: z.number().int().min(0).max(100).default(5) }).strict(),
+  'models.prune': z
+    .object({
+      version: name,
+      sparsity: z.number().min(0.05).max(0.99).default(0.8),
+      fineTuneEpochs: z.number().int().min(0).max(100).default(5),
+      /** What the masked fine-tune updates: the head only (fast, the default here) or the whole net (spec §13). */
+      mode: z.enum(['head', 'last-stage', 'full']).default('head'),
+    })
+    .strict(),
 
   /** Writes a labelled dataset (records + a labels CSV) to a folder; UI "Export → dataset". */
   'export.dataset': z

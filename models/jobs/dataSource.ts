@@ -7,7 +7,7 @@ import { readSharedRecord, sharedLabels } from '../data/sharedDataset.ts';
 import { TASKS } from '../package/modelConfig.ts';
 
 export type DataSourceSpec =
-  | { kind: 'archive'; file: string; recordIds?: number[]; names?: string[] }
+  | { kind: 'archive'; file: string; recordIds?: number[]; names?: string[]; labelSource?: ArchiveLabelSource }
   | { kind: 'shared'; dataDir: string; names?: string[]; sources?: string[] }
   | { kind: 'inline'; records: { key: string; input: ModelInput; classes?: number[] }[] };
 
@@ -21,11 +21,14 @@ export interface SourceRecord {
   target: number[] | null;
 }
 
+/** Which labels train and score: ground truth (labels CSV / header), annotators' consensus, or one annotator. */
+export type ArchiveLabelSource = 'ground-truth' | 'consensus' | { annotator: string };
+
 /** The archive API this engine relies on (db/archive.ts, owned by the archive work). */
 export interface ArchiveLike {
   modelInput(recordId: number): ModelInput;
   recordIdsByName(names: string[]): number[];
-  groundTruth(labelSet: string): { recordId: number; name: string; patientId: string | null; classes: (string | number)[] }[];
+  groundTruth(labelSet: string, opts?: { source?: ArchiveLabelSource }): { recordId: number; name: string; patientId: string | null; classes: (string | number)[] }[];
   savePredictions(version: string, labelSet: string, rows: unknown[]): void;
   addModelVersion?(v: unknown): void;
   listModelVersions?(labelSet?: string): unknown[];
@@ -70,7 +73,7 @@ export async function resolveSource(spec: DataSourceSpec, labelSet: string, labe
     return { records };
   }
   const archive = await openArchiveFile(spec.file);
-  const truth = new Map(archive.groundTruth(labelSet).map((g) => [g.recordId, g]));
+  const truth = new Map(archive.groundTruth(labelSet, { source: spec.labelSource }).map((g) => [g.recordId, g]));
   let ids = spec.recordIds ?? (spec.names ? archive.recordIdsByName(spec.names) : [...truth.keys()]);
   if (labelledOnly) ids = ids.filter((id) => truth.has(id));
   const records = ids.map((id) => {
