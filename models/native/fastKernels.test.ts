@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerFastKernels, unregisterFastKernels, FAST_KERNELS } from './index.ts';
+import { depthwiseBackpropFilter, depthwiseBackpropInput, depthwiseForward, type DepthwiseGeometry } from './depthwiseKernels.ts';
+import { depthwiseWasm } from './depthwiseWasm.ts';
 
 interface Case {
   x: number[];
@@ -79,5 +81,21 @@ test('on wasm (which has no depthwise backprop) the fast kernels give the cpu gr
   } finally {
     unregisterFastKernels(tf);
     await tf.setBackend('cpu');
+  }
+});
+
+test('WASM SIMD 1-D kernels equal the JS kernels, with padding, stride 2 and a channel tail', () => {
+  const simd = depthwiseWasm();
+  assert.ok(simd, 'WebAssembly SIMD is available in Node 20');
+  for (const [C, L, K, s, pad] of [[16, 40, 7, 2, 3], [13, 25, 7, 1, 3], [64, 30, 1, 2, 0], [8, 9, 15, 2, 7]]) {
+    const OL = Math.floor((L + 2 * pad - K) / s) + 1;
+    const g: DepthwiseGeometry = { batchSize: 3, inHeight: 1, inWidth: L, channels: C, outHeight: 1, outWidth: OL, filterHeight: 1, filterWidth: K, strideHeight: 1, strideWidth: s, dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: pad };
+    const rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
+    const x = rand(3 * L * C, 1);
+    const w = rand(K * C, 2);
+    const dy = rand(3 * OL * C, 3);
+    close(simd.forward(g, x, w), depthwiseForward(g, x, w), `C${C} K${K} s${s} forward`);
+    close(simd.backpropInput(g, dy, w), depthwiseBackpropInput(g, dy, w), `C${C} K${K} s${s} dx`);
+    close(simd.backpropFilter(g, x, dy), depthwiseBackpropFilter(g, x, dy), `C${C} K${K} s${s} dfilter`);
   }
 });

@@ -1,8 +1,8 @@
 /**
  * Faster TF.js kernels for LightX3ECG's hot ops, registered over the active backend's own
  * (tf.unregisterKernel + tf.registerKernel). Today: DepthwiseConv2dNative and both of its
- * gradients (the wasm backend has no depthwise backprop at all; cpu's is ~0.03 GFLOP/s), in
- * plain loops (depthwiseKernels.ts). Shapes the fast path does not cover (channel multiplier > 1,
+ * gradients (the wasm backend has no depthwise backprop at all; cpu's is ~0.03 GFLOP/s): WASM SIMD
+ * (depthwise1d.c, ~2 GMAC/s) for 1-D geometry, plain JS loops (depthwiseKernels.ts) otherwise. Shapes the fast path does not cover (channel multiplier > 1,
  * NCHW) go to the kernel that was registered before, so behaviour never narrows.
  *
  *   import { registerFastKernels } from './native/index.ts';
@@ -11,6 +11,7 @@
 import * as tfDefault from '@tensorflow/tfjs';
 import type { DataType, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { depthwiseBackpropFilter, depthwiseBackpropInput, depthwiseForward, type DepthwiseGeometry } from './depthwiseKernels.ts';
+import { depthwiseWasm, isOneDimensional } from './depthwiseWasm.ts';
 
 type Tf = typeof tfDefault;
 type Conv2DInfo = ReturnType<Tf['backend_util']['computeConv2DInfo']>;
@@ -93,7 +94,8 @@ function fastKernelFuncs(tf: Tf, previous: Map<string, KernelConfig | undefined>
       const a = args.attrs as unknown as ConvAttrs;
       if (!supported(a, filter.shape)) return fallback('DepthwiseConv2dNative', args);
       const g = geometry(info(x.shape, filter.shape, a));
-      const y = depthwiseForward(g, read(args.backend, x), read(args.backend, filter));
+      const simd = isOneDimensional(g) ? depthwiseWasm() : undefined;
+      const y = (simd ? simd.forward : depthwiseForward)(g, read(args.backend, x), read(args.backend, filter));
       return write(args.backend, [g.batchSize, g.outHeight, g.outWidth, g.channels], y);
     },
     DepthwiseConv2dNativeBackpropInput: (args) => {
@@ -101,7 +103,8 @@ function fastKernelFuncs(tf: Tf, previous: Map<string, KernelConfig | undefined>
       const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
       if (!supported(a, filter.shape)) return fallback('DepthwiseConv2dNativeBackpropInput', args);
       const g = geometry(info(a.inputShape, filter.shape, a));
-      const dx = depthwiseBackpropInput(g, read(args.backend, dy), read(args.backend, filter));
+      const simd = isOneDimensional(g) ? depthwiseWasm() : undefined;
+      const dx = (simd ? simd.backpropInput : depthwiseBackpropInput)(g, read(args.backend, dy), read(args.backend, filter));
       return write(args.backend, [...a.inputShape], dx);
     },
     DepthwiseConv2dNativeBackpropFilter: (args) => {
@@ -109,7 +112,8 @@ function fastKernelFuncs(tf: Tf, previous: Map<string, KernelConfig | undefined>
       const a = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
       if (!supported(a, a.filterShape)) return fallback('DepthwiseConv2dNativeBackpropFilter', args);
       const g = geometry(info(x.shape, a.filterShape, a));
-      const dw = depthwiseBackpropFilter(g, read(args.backend, x), read(args.backend, dy));
+      const simd = isOneDimensional(g) ? depthwiseWasm() : undefined;
+      const dw = (simd ? simd.backpropFilter : depthwiseBackpropFilter)(g, read(args.backend, x), read(args.backend, dy));
       return write(args.backend, [...a.filterShape], dw);
     },
   };

@@ -1,0 +1,71 @@
+/**
+ * The WASM SIMD build of depthwise1d.c: 1-D depthwise convolution and its gradients, for the shapes
+ * this network has (height 1, dilation 1, channel multiplier 1). Operands are copied into the
+ * module's own memory (cheap next to the 7 multiply-adds per value), computed, and copied out.
+ * `depthwiseWasm()` is undefined where WebAssembly SIMD is unavailable; callers use the JS kernels.
+ */
+import { DEPTHWISE_WASM_BASE64 } from './depthwiseWasm.generated.ts';
+import type { DepthwiseGeometry } from './depthwiseKernels.ts';
+
+type Kernel = (a: number, b: number, out: number, B: number, L: number, C: number, OL: number, K: number, s: number, pad: number) => void;
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  __heap_base: WebAssembly.Global;
+  dw_forward: Kernel;
+  dw_backprop_input: Kernel;
+  dw_backprop_filter: Kernel;
+}
+
+export interface DepthwiseWasm {
+  forward(g: DepthwiseGeometry, x: Float32Array, w: Float32Array): Float32Array;
+  backpropInput(g: DepthwiseGeometry, dy: Float32Array, w: Float32Array): Float32Array;
+  backpropFilter(g: DepthwiseGeometry, x: Float32Array, dy: Float32Array): Float32Array;
+}
+
+/** The SIMD kernels cover 1-D geometry only. */
+export function isOneDimensional(g: DepthwiseGeometry): boolean {
+  return g.inHeight === 1 && g.filterHeight === 1 && g.outHeight === 1 && g.dilationWidth === 1 && g.padTop === 0;
+}
+
+let instance: DepthwiseWasm | undefined | null = null;
+
+function create(): DepthwiseWasm | undefined {
+  let ex: Exports;
+  try {
+    const mod = new WebAssembly.Module(Buffer.from(DEPTHWISE_WASM_BASE64, 'base64'));
+    ex = new WebAssembly.Instance(mod, {}).exports as unknown as Exports;
+  } catch {
+    return undefined; // no WASM SIMD here
+  }
+  const base = (Number(ex.__heap_base.value) + 15) & ~15;
+
+  /** Lays operands out back to back from the heap base, growing memory as needed; returns byte offsets. */
+  const place = (inputs: Float32Array[], outLength: number): number[] => {
+    const offsets: number[] = [];
+    let at = base;
+    for (const a of [...inputs.map((i) => i.length), outLength]) {
+      offsets.push(at);
+      at += ((a * 4 + 15) & ~15);
+    }
+    const need = at - ex.memory.buffer.byteLength;
+    if (need > 0) ex.memory.grow(Math.ceil(need / 65536));
+    inputs.forEach((a, i) => new Float32Array(ex.memory.buffer, offsets[i], a.length).set(a));
+    return offsets;
+  };
+  const run = (k: Kernel, g: DepthwiseGeometry, a: Float32Array, b: Float32Array, outLength: number): Float32Array => {
+    const [pa, pb, po] = place([a, b], outLength);
+    k(pa, pb, po, g.batchSize, g.inWidth, g.channels, g.outWidth, g.filterWidth, g.strideWidth, g.padLeft);
+    return new Float32Array(ex.memory.buffer, po, outLength).slice();
+  };
+  return {
+    forward: (g, x, w) => run(ex.dw_forward, g, x, w, g.batchSize * g.outWidth * g.channels),
+    backpropInput: (g, dy, w) => run(ex.dw_backprop_input, g, dy, w, g.batchSize * g.inWidth * g.channels),
+    backpropFilter: (g, x, dy) => run(ex.dw_backprop_filter, g, x, dy, g.filterWidth * g.channels),
+  };
+}
+
+export function depthwiseWasm(): DepthwiseWasm | undefined {
+  if (instance === null) instance = create();
+  return instance;
+}
