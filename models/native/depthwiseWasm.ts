@@ -9,9 +9,16 @@ import type { DepthwiseGeometry } from './depthwiseKernels.ts';
 
 type Kernel = (a: number, b: number, out: number, B: number, L: number, C: number, OL: number, K: number, s: number, pad: number) => void;
 
+// The project's TS lib has no DOM, hence no WebAssembly typings: the little used here, typed locally.
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 interface Exports {
-  memory: WebAssembly.Memory;
-  __heap_base: WebAssembly.Global;
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  __heap_base: { value: unknown };
   dw_forward: Kernel;
   dw_backprop_input: Kernel;
   dw_backprop_filter: Kernel;
@@ -33,8 +40,8 @@ let instance: DepthwiseWasm | undefined | null = null;
 function create(): DepthwiseWasm | undefined {
   let ex: Exports;
   try {
-    const mod = new WebAssembly.Module(Buffer.from(DEPTHWISE_WASM_BASE64, 'base64'));
-    ex = new WebAssembly.Instance(mod, {}).exports as unknown as Exports;
+    const mod = new WA.Module(Buffer.from(DEPTHWISE_WASM_BASE64, 'base64'));
+    ex = new WA.Instance(mod, {}).exports as unknown as Exports;
   } catch {
     return undefined; // no WASM SIMD here
   }
