@@ -12,7 +12,7 @@ export type BackendPurpose = 'inference' | 'training';
 
 let nodeTried: Promise<boolean> | null = null;
 let wasmTried: Promise<boolean> | null = null;
-let nativeTried: Promise<void> | null = null;
+let nativeModule: Promise<{ registerFastKernels?: (t?: typeof tf, backend?: string) => unknown } | null> | null = null;
 
 async function tryNode(): Promise<boolean> {
   try {
@@ -33,13 +33,14 @@ async function tryWasm(): Promise<boolean> {
   }
 }
 
-async function registerNative(): Promise<void> {
+/** Faster kernels from models/native (when that module exists) for the backend just activated; idempotent. */
+async function registerNative(backend: string): Promise<void> {
+  nativeModule ??= import('./native/index.ts' as string).catch(() => null);
+  const mod = await nativeModule;
   try {
-    const path = './native/index.ts';
-    const mod = (await import(path)) as { registerFastKernels?: () => void | Promise<void> };
-    await mod.registerFastKernels?.();
+    mod?.registerFastKernels?.(tf, backend);
   } catch {
-    // no native kernels: the plain backends serve
+    // a kernel module that fails to register leaves the backend's own kernels in place
   }
 }
 
@@ -63,13 +64,13 @@ export async function initBackend(want?: BackendName): Promise<BackendName> {
     if (tf.getBackend() === name) return name;
     if (await tf.setBackend(name)) {
       await tf.ready();
-      nativeTried ??= registerNative();
-      await nativeTried;
+      await registerNative(name);
       return name;
     }
   }
   if (want) throw new Error(`backend ${want} is not available (have: ${Object.entries(available).filter(([, v]) => v).map(([k]) => k).join(', ')})`);
   await tf.setBackend('cpu');
+  await registerNative('cpu');
   return 'cpu';
 }
 

@@ -55,8 +55,11 @@ const customDw = (stride: number) =>
   }) as Parameters<typeof tf.customGrad>[0]);
 const customByStride = new Map<number, ReturnType<typeof customDw>>();
 
-/** y[t] = Σ_j x_pad[s·t + j] · w[j] per channel; w is [k, C]. */
-export function depthwiseConv1d(x: tf.Tensor3D, w: tf.Tensor2D, stride: number, pad: number): tf.Tensor3D {
+/**
+ * y[t] = Σ_j x_pad[s·t + j] · w[j] per channel; w is [k, C]. `gradient` 'auto' uses the backend's
+ * backprop kernels when registered (cpu, or wasm with models/native), else the forward-only one.
+ */
+export function depthwiseConv1d(x: tf.Tensor3D, w: tf.Tensor2D, stride: number, pad: number, gradient: 'auto' | 'forward-only' = 'auto'): tf.Tensor3D {
   const [b, l, c] = x.shape;
   const k = w.shape[0];
   if (k === 1) {
@@ -70,7 +73,7 @@ export function depthwiseConv1d(x: tf.Tensor3D, w: tf.Tensor2D, stride: number, 
     return tf.mul(xs, tf.reshape(w, [c])) as tf.Tensor3D;
   }
   const xp = pad > 0 ? (tf.pad(x, [[0, 0], [pad, pad], [0, 0]]) as tf.Tensor3D) : x;
-  if (hasNativeBackprop()) return dwValid(xp, w, stride);
+  if (gradient === 'auto' && hasNativeBackprop()) return dwValid(xp, w, stride);
   let f = customByStride.get(stride);
   if (!f) customByStride.set(stride, (f = customDw(stride)));
   return f(xp, w) as tf.Tensor3D;

@@ -71,13 +71,13 @@ test('pruning check: threshold, pooled counts, per-tensor kept counts and logits
   disposeParams(params);
 });
 
-test('depthwise gradient without backprop kernels equals the native cpu gradient', async () => {
+test('the forward-only depthwise gradient (wasm without backprop kernels) equals the cpu backprop kernels', async () => {
   const grads = async (backend: 'cpu' | 'wasm', stride: number, len: number) => {
     await initBackend(backend);
     const x = tf.tensor3d(Float32Array.from({ length: 2 * len * 5 }, (_, i) => Math.sin(i * 0.37)), [2, len, 5]);
     const w = tf.tensor2d(Float32Array.from({ length: 35 }, (_, i) => Math.cos(i * 0.11)), [7, 5]);
     const up = tf.tensor3d(Float32Array.from({ length: 2 * Math.floor((len + 6 - 7) / stride + 1) * 5 }, (_, i) => Math.sin(i)), [2, Math.floor((len + 6 - 7) / stride + 1), 5]);
-    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(depthwiseConv1d(a as tf.Tensor3D, b as tf.Tensor2D, stride, 3), up)));
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(depthwiseConv1d(a as tf.Tensor3D, b as tf.Tensor2D, stride, 3, backend === 'wasm' ? 'forward-only' : 'auto'), up)));
     const [gx, gw] = g([x, w]);
     return [await gx.data(), await gw.data()];
   };
@@ -87,5 +87,23 @@ test('depthwise gradient without backprop kernels equals the native cpu gradient
     assert.ok(maxAbsDiff(nx, cx) < 1e-4, `dx stride ${stride} len ${len}`);
     assert.ok(maxAbsDiff(nw, cw) < 1e-4, `dw stride ${stride} len ${len}`);
   }
+  await initBackend();
+});
+
+test('the stem filter gradient on wasm (im2col, no Conv2DBackpropFilter) equals cpu', async () => {
+  const { stemConv } = await import('./leadBackbone.ts');
+  const grad = async (backend: 'cpu' | 'wasm') => {
+    await initBackend(backend);
+    const x = tf.tensor2d(Float32Array.from({ length: 2 * 60 }, (_, i) => Math.sin(i * 0.7)), [2, 60]);
+    const w = tf.tensor2d(Float32Array.from({ length: 15 * 64 }, (_, i) => Math.cos(i * 0.3)), [15, 64]);
+    const bias = tf.zeros([64]);
+    const up = tf.tensor3d(Float32Array.from({ length: 2 * 30 * 64 }, (_, i) => Math.sin(i * 0.01)), [2, 30, 64]);
+    const g = tf.grad((ww: tf.Tensor) => tf.sum(tf.mul(stemConv({ params: new Map([['s.weight', ww], ['s.bias', bias]]), training: true }, 's', x), up)));
+    return await g(w).data();
+  };
+  const cpu = await grad('cpu');
+  const wasm = await grad('wasm');
+  assert.ok(maxAbsDiff(cpu, wasm) < 1e-3);
+  assert.ok(Math.max(...Array.from(cpu, Math.abs)) > 1);
   await initBackend();
 });
