@@ -17,6 +17,15 @@ function removeDb(file: string): void {
   for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(f, { force: true });
 }
 
+function setJournalMode(file: string, mode: 'DELETE' | 'WAL'): void {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.pragma(`journal_mode = ${mode}`);
+  } finally {
+    db.close();
+  }
+}
+
 /** Checks that `file` is a sound x3ecg archive this version can open; throws naming the file and the problem. */
 export function validateArchiveFile(file: string): { records: number; schemaVersion: number } {
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
@@ -50,9 +59,7 @@ export async function backupDatabase(db: Database.Database, outFile: string): Pr
   try {
     const res = await db.backup(tmp);
     // The copy keeps WAL mode in its header; make it a single self-contained file.
-    const copy = new Database(tmp);
-    copy.pragma('journal_mode = DELETE');
-    copy.close();
+    setJournalMode(tmp, 'DELETE');
     const { records } = validateArchiveFile(tmp);
     renameSync(tmp, outFile);
     return { records, pages: res.totalPages };
@@ -84,10 +91,11 @@ export async function restoreArchive(fromFile: string, archiveFile: string): Pro
     } finally {
       src.close();
     }
-    const copy = new Database(tmp);
-    copy.pragma('journal_mode = WAL');
-    copy.close();
+    // Validate as a plain rollback-journal file (a read-only WAL open would leave -wal/-shm behind), then
+    // switch it to WAL with a read-write connection, whose close removes its WAL files.
+    setJournalMode(tmp, 'DELETE');
     const { records } = validateArchiveFile(tmp);
+    setJournalMode(tmp, 'WAL');
     let previous: string | null = null;
     if (existsSync(archiveFile)) {
       // Fold the current WAL into the main file so the kept copy is complete and no stale WAL survives.
