@@ -226,11 +226,14 @@ export function registerModelCommands(program: Command): void {
     });
 }
 
-/** Records a new version in the archive's registry when the archive offers one. */
+/** Records a new version in the archive's model registry. */
 async function registerVersion(o: SourceOpts, dir: string, version: string, labelSet: string): Promise<void> {
   if (!o.archive) return;
   const a = await openArchiveFile(resolve(o.archive));
-  const cfg = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
-  a.addModelVersion?.({ version, labelSet, path: dir, config: cfg });
-  a.close?.();
+  try {
+    const cfg = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { provenance: { parent: string | null; created: string }; metrics: unknown };
+    a.addModelVersion?.({ version, task: labelSet, parent: cfg.provenance.parent, path: dir, metrics: cfg.metrics, createdAt: cfg.provenance.created });
+  } finally {
+    a.close?.();
+  }
 }

@@ -28,9 +28,10 @@ export type ArchiveLabelSource = 'ground-truth' | 'consensus' | { annotator: str
 export interface ArchiveLike {
   modelInput(recordId: number): ModelInput;
   recordIdsByName(names: string[]): number[];
+  allRecordIds?(): number[];
   groundTruth(labelSet: string, opts?: { source?: ArchiveLabelSource }): { recordId: number; name: string; patientId: string | null; classes: (string | number)[] }[];
-  savePredictions(version: string, labelSet: string, rows: unknown[]): void;
-  addModelVersion?(v: unknown): void;
+  savePredictions(version: string, labelSet: string, rows: { recordId: number; probabilities: number[] }[]): void;
+  addModelVersion?(v: { version: string; task: string; parent: string | null; path: string; metrics: unknown; createdAt?: string }): void;
   listModelVersions?(labelSet?: string): unknown[];
   activeModel?(labelSet: string): unknown;
   setActiveModel?(labelSet: string, version: string): void;
@@ -74,7 +75,7 @@ export async function resolveSource(spec: DataSourceSpec, labelSet: string, labe
   }
   const archive = await openArchiveFile(spec.file);
   const truth = new Map(archive.groundTruth(labelSet, { source: spec.labelSource }).map((g) => [g.recordId, g]));
-  let ids = spec.recordIds ?? (spec.names ? archive.recordIdsByName(spec.names) : [...truth.keys()]);
+  let ids = spec.recordIds ?? (spec.names ? archive.recordIdsByName(spec.names) : labelledOnly ? [...truth.keys()] : archive.allRecordIds?.() ?? [...truth.keys()]);
   if (labelledOnly) ids = ids.filter((id) => truth.has(id));
   const records = ids.map((id) => {
     const g = truth.get(id);

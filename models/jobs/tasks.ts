@@ -59,6 +59,8 @@ export interface PredictionRow {
   /** Predicted classes: argmax (single-label) or those at/above their threshold. */
   predicted: string[];
   windows: number;
+  /** Why the record could not be scored (e.g. a missing lead); no probabilities then. */
+  error?: string;
 }
 
 function mean(rows: number[][]): number[] {
@@ -72,15 +74,26 @@ async function predictRecords(engine: InferenceEngine, pkg: ModelPackage, record
   for (let i = 0; i < records.length; i += CHUNK) {
     check(ctx);
     const chunk = records.slice(i, i + CHUNK);
-    const wins = chunk.map((r) => windowsOf(r.load(), mode));
-    const preds = await engine.predict(wins.flat());
+    const wins = chunk.map((r) => {
+      try {
+        return windowsOf(r.load(), mode);
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+    });
+    const preds = await engine.predict(wins.flatMap((w) => (typeof w === 'string' ? [] : w)));
     let k = 0;
     chunk.forEach((r, j) => {
-      const ps = preds.slice(k, k + wins[j].length);
-      k += wins[j].length;
+      const w = wins[j];
+      if (typeof w === 'string') {
+        out.push({ key: r.key, recordId: r.recordId, probabilities: [], scores: [], predicted: [], windows: 0, error: w });
+        return;
+      }
+      const ps = preds.slice(k, k + w.length);
+      k += w.length;
       const probabilities = mean(ps.map((p) => p.probabilities));
       const predicted = multilabel ? classes.filter((_, c) => probabilities[c] >= (thresholds?.[c] ?? 0.5)) : [classes[argmax(probabilities)]];
-      out.push({ key: r.key, recordId: r.recordId, probabilities, scores: mean(ps.map((p) => p.scores)), predicted, windows: wins[j].length });
+      out.push({ key: r.key, recordId: r.recordId, probabilities, scores: mean(ps.map((p) => p.scores)), predicted, windows: w.length });
     });
     ctx.progress({ phase: 'predict', done: Math.min(i + CHUNK, records.length), total: records.length });
     await new Promise((r) => setImmediate(r));
@@ -94,7 +107,9 @@ export async function predictJob(p: PredictParams, ctx: JobContext): Promise<{ v
   const engine = await createInferenceEngine(pkg.weights, pkg.config.task.multilabel, p.engine);
   try {
     const rows = await predictRecords(engine, pkg, records, p.multiWindow ?? pkg.config.preprocessing.multiWindow, ctx);
-    if (p.save && archive) archive.savePredictions(pkg.config.version, pkg.config.task.labelSet, rows);
+    if (p.save && archive) {
+      archive.savePredictions(pkg.config.version, pkg.config.task.labelSet, rows.filter((r) => r.recordId !== undefined && !r.error).map((r) => ({ recordId: r.recordId!, probabilities: r.probabilities })));
+    }
     return { version: pkg.config.version, engine: engine.name, rows };
   } finally {
     await engine.dispose();
@@ -117,14 +132,16 @@ export interface EvaluateParams {
   engine?: EnginePreference;
 }
 
-export async function evaluateJob(p: EvaluateParams, ctx: JobContext): Promise<Evaluation & { version: string; engine: string }> {
+export async function evaluateJob(p: EvaluateParams, ctx: JobContext): Promise<Evaluation & { version: string; engine: string; skipped: { key: string; error: string }[] }> {
   const pkg = loadModelPackage(p.model);
   const { records } = await resolveSource(p.source, pkg.config.task.labelSet, true);
   if (!records.length) throw new Error(`no records with ${pkg.config.task.labelSet} ground truth in the selection`);
   const engine = await createInferenceEngine(pkg.weights, pkg.config.task.multilabel, p.engine);
   try {
     const rows = await predictRecords(engine, pkg, records, p.multiWindow ?? pkg.config.preprocessing.multiWindow, ctx);
-    return { ...evaluateRows(pkg, records, rows), version: pkg.config.version, engine: engine.name };
+    const ok = rows.map((r, i) => [r, records[i]] as const).filter(([r]) => !r.error);
+    const skipped = rows.filter((r) => r.error).map((r) => ({ key: r.key, error: r.error! }));
+    return { ...evaluateRows(pkg, ok.map(([, rec]) => rec), ok.map(([r]) => r)), skipped, version: pkg.config.version, engine: engine.name };
   } finally {
     await engine.dispose();
   }
