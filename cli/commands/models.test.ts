@@ -45,3 +45,18 @@ test('train (head) then evaluate on real records through the CLI, one JSON objec
   assert.equal(e.confusion.flat().reduce((a: number, b: number) => a + b, 0), e.n);
   assert.ok(e.macroF1 >= 0 && e.macroF1 <= 1);
 });
+
+test('with an archive: train registers a version, predict stores predictions, evaluate scores ground truth', () => {
+  const archive = join(tmp, 'a.db');
+  const imp = spawnSync(process.execPath, [join(root, 'bin/x3ecg.mjs'), 'import', '--archive', archive, '--labels', join(dataDir, 'labels.csv'), join(dataDir, 'georgia'), join(dataDir, 'ningbo'), '--json'], { cwd: tmp, encoding: 'utf8' });
+  assert.equal(imp.status, 0, imp.stderr);
+  assert.equal(JSON.parse(imp.stdout).imported, 51);
+  const t = cli(['train', '--archive', archive, '--task', 'chapman4', '--mode', 'head', '--epochs', '2', '--json']);
+  assert.ok(existsSync(join(tmp, 'a.db.models', t.version, 'model.json')));
+  const p = cli(['predict', '--archive', archive, '--model', t.version, '--json']);
+  assert.equal(p.n, 51);
+  assert.ok(p.predictions.every((r: { probabilities: number[] }) => r.probabilities.length === 4));
+  const e = cli(['evaluate', '--archive', archive, '--task', 'chapman4', '--model', t.version, '--json']);
+  assert.ok(e.n > 20 && e.n < 51);
+  assert.equal(e.version, t.version);
+});
