@@ -80,6 +80,43 @@ async function orNotWired<T>(t: TestContext, step: () => Promise<T>): Promise<T 
   }
 }
 
+/** Waits for `ok`; if one of `errors` shows first, fails at once with the text the page shows (the back end's reason). */
+async function settle(page: Page, ok: string, errors: string[], timeout: number): Promise<void> {
+  const sel = [ok, ...errors].join(', ');
+  await page.locator(sel).first().waitFor({ timeout });
+  if (await page.locator(ok).count()) return;
+  const shown = await page.locator(errors.join(', ')).first().innerText();
+  await app.screenshot(`error-${ok.replace(/\W+/g, '-').slice(0, 40)}`);
+  throw new Error(`the page shows an error instead: ${shown.replace(/\s+/g, ' ')}`);
+}
+
+/**
+ * Scenarios (3)–(5) need an active chapman4 model. A build ships defaults (models/defaults); when it
+ * has none, a base model is trained here from scratch through the Training view (full mode, one
+ * epoch, ground truth) and activated in the registry, so the rest runs on a real, if weak, model.
+ */
+async function ensureModel(t: TestContext): Promise<void> {
+  const list = (await call(app.page, 'models.list', { task: 'chapman4' })).result as { version: string; active: boolean }[];
+  if (list.some((v) => v.active)) return;
+  t.diagnostic('no shipped chapman4 model in this build: training a base model from scratch (full mode, 1 epoch)');
+  const { page } = app;
+  await openTab(page, '4');
+  await page.getByTestId('train-source').selectOption('ground-truth');
+  await page.getByTestId('train-mode-full').check();
+  await page.getByTestId('train-epochs').fill('1');
+  await page.getByTestId('train-start').click();
+  await settle(page, '[data-testid=train-progress][data-state=done]', ['[data-testid=train-error]', '[data-testid=train-progress][data-state=failed]'], 300_000);
+  const version = (await page.locator('[data-testid=train-result] strong').innerText()).trim();
+  await openTab(page, '5');
+  const row = page.locator(`[data-testid=model-row][data-version="${version}"]`);
+  await row.waitFor({ timeout: 15_000 });
+  if ((await row.getAttribute('data-active')) !== 'true') {
+    await row.getByTestId('activate').click();
+    await page.locator(`[data-testid=model-row][data-version="${version}"][data-active=true]`).waitFor({ timeout: 15_000 });
+  }
+  await app.screenshot('3-base-model');
+}
+
 async function openTab(page: Page, key: string) {
   await page.keyboard.press(`Alt+${key}`);
 }
@@ -171,19 +208,20 @@ test('(2) open a record: the grid is calibrated (1 mV = 10 mm, 1 s = 25 mm at th
   await app.screenshot('2-viewer-calibrated');
 });
 
-test('(3) predict: per-class probabilities and a Grad-CAM strip under I, II and V1', { timeout: 90_000 }, async (t) => {
+test('(3) predict: per-class probabilities and a Grad-CAM strip under I, II and V1', { timeout: 360_000 }, async (t) => {
   if (!done.imported) return t.skip('needs scenario (1): no records were imported');
   if (!(await needs(t, [['models.list', { task: 'chapman4' }], ['models.explain', { task: 'chapman4', recordId: 1 }]]))) return;
   const { page } = app;
-  if (!(await page.getByTestId('viewer-record-name').count())) await openRecordByName(page, 'E00001');
+  await ensureModel(t);
+  await openRecordByName(page, 'E00001');
   await page.keyboard.press('l'); // layouts cycle: 3x4 → 12x1 → model leads
   await page.keyboard.press('l');
   await page.keyboard.press('p');
-  const strips = await orNotWired(t, () => page.getByTestId('gradcam-V1').waitFor({ timeout: 60_000 }));
-  if (strips === undefined && !(await page.getByTestId('gradcam-V1').count())) return;
+  await settle(page, '[data-testid=gradcam-V1]', ['[data-testid=prediction-error]'], 60_000);
   const shown = await page.getByTestId('prob-row').evaluateAll((els) => els.map((e) => ({ c: e.getAttribute('data-class'), p: Number(e.getAttribute('data-p')) })));
   const sets = (await call(page, 'labels.sets', {})).result as { name: string; classes: string[] }[];
-  assert.deepEqual(shown.map((s) => s.c), sets.find((s) => s.name === 'chapman4')!.classes);
+  // The model's class order may differ from the label set's; the classes are the same.
+  assert.deepEqual(shown.map((s) => s.c).sort(), [...sets.find((s) => s.name === 'chapman4')!.classes].sort());
   for (const s of shown) assert.ok(s.p >= 0 && s.p <= 1, `${s.c}: ${s.p}`);
   // What the page shows is what the model computed for this record.
   const recordId = Number(await page.getByTestId('viewer-record-name').getAttribute('data-record-id'));
@@ -218,12 +256,12 @@ test('(4) review 20 records with the keyboard only, correct some, undo one; the 
   )
     return;
   const { page } = app;
+  await ensureModel(t);
   // Predictions first, so the queue can be ordered by margin (Models → predict over all records).
   await openTab(page, '5');
   await page.getByText('all records').click();
   await page.getByTestId('predict-start').click();
-  const predicted = await orNotWired(t, () => page.locator('[data-testid=predict-progress][data-state=done]').waitFor({ timeout: 120_000 }));
-  if (predicted === undefined && !(await page.locator('[data-testid=predict-progress][data-state=done]').count())) return;
+  await settle(page, '[data-testid=predict-progress][data-state=done]', ['[data-testid=predict-progress][data-state=failed]', '[data-testid=notice-error]'], 120_000);
 
   // From here on: keyboard only.
   await openTab(page, '3');
@@ -292,13 +330,14 @@ test('(5) fine-tune on the corrections (head mode), watch the curves, see the ne
   await page.getByTestId('train-annotator').fill(ANNOTATOR);
   await page.getByTestId('train-mode-head').check();
   await page.getByTestId('train-epochs').fill('3');
+  const previous = (await page.getByTestId('train-progress').count()) ? await page.getByTestId('train-progress').getAttribute('data-job-id') : null;
   await page.getByTestId('train-start').click();
-  const started = await orNotWired(t, () => page.getByTestId('train-progress').waitFor({ timeout: 20_000 }));
-  if (started === undefined && !(await page.getByTestId('train-progress').count())) return;
+  const mine = `[data-testid=train-progress]${previous ? `:not([data-job-id="${previous}"])` : ''}`;
+  await settle(page, mine, ['[data-testid=train-error]'], 20_000);
   // The curves grow while the worker trains.
-  await page.locator('[data-testid=train-curves]:not([data-points="0"])').waitFor({ timeout: 240_000 });
+  await settle(page, '[data-testid=train-curves]:not([data-points="0"])', [`${mine}[data-state=failed]`], 240_000);
   await app.screenshot('5-training-curves');
-  await page.locator('[data-testid=train-progress][data-state=done]').waitFor({ timeout: 240_000 });
+  await settle(page, `${mine}[data-state=done]`, [`${mine}[data-state=failed]`], 240_000);
   const epochs = Number(await page.getByTestId('train-curves').getAttribute('data-points'));
   assert.ok(epochs >= 1 && epochs <= 3, `${epochs} epochs plotted (early stopping may end before 3)`);
   const version = (await page.locator('[data-testid=train-result] strong').innerText()).trim();
@@ -315,8 +354,7 @@ test('(5) fine-tune on the corrections (head mode), watch the curves, see the ne
   await page.getByTestId('prune-sparsity').fill('0.5');
   await page.getByTestId('prune-epochs').fill('0'); // magnitude pruning alone keeps the run short
   await page.getByTestId('prune-start').click();
-  const pruned = await orNotWired(t, () => page.getByTestId('prune-result').waitFor({ timeout: 180_000 }));
-  if (pruned === undefined && !(await page.getByTestId('prune-result').count())) return;
+  await settle(page, '[data-testid=prune-result]', ['[data-testid=prune-progress][data-state=failed]', '[data-testid=notice-error]'], 180_000);
   await app.screenshot('5-pruned');
 
   // Activate the fine-tuned version, then roll back to its parent.
