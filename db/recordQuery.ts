@@ -4,7 +4,7 @@
  * every label and prediction write), so a page costs one indexed probe per candidate record.
  */
 import type Database from 'better-sqlite3';
-import { labelSet, labelSets, maskToClasses } from './labelSets.ts';
+import { labelSet, labelSets, maskToClasses, type LabelSet } from './labelSets.ts';
 
 export interface RecordFilter {
   search?: string;
@@ -47,25 +47,38 @@ const SORT: Record<NonNullable<RecordFilter['sort']>, string> = {
   origin: 'r.origin, r.name',
   duration: 'r.duration_sec, r.id',
   rate: 'r.fs, r.id',
-  confidence: 'conf, r.id',
+  confidence: 's.pred_conf, r.id',
   imported: 'r.id',
 };
 
-function classBit(db: Database.Database, set: string | undefined, cls: string): { bit: number; sets: string[] } {
-  const sets = set ? [labelSet(db, set)] : [...labelSets(db).values()].filter((s) => s.classes.includes(cls));
+/** The label set a class belongs to (the given set, or the only set that has the class). */
+function setForClass(db: Database.Database, set: string | undefined, cls: string): LabelSet {
+  if (set) {
+    const s = labelSet(db, set);
+    if (!s.classes.includes(cls)) throw new Error(`label set ${s.name} has no class "${cls}"`);
+    return s;
+  }
+  const sets = [...labelSets(db).values()].filter((s) => s.classes.includes(cls));
   if (sets.length === 0) throw new Error(`no label set has a class "${cls}"`);
-  const idx = sets[0].classes.indexOf(cls);
-  if (idx < 0) throw new Error(`label set ${sets[0].name} has no class "${cls}"`);
-  return { bit: 1 << idx, sets: sets.map((s) => s.name) };
+  if (sets.length > 1) throw new Error(`class "${cls}" is in several label sets (${sets.map((s) => s.name).join(', ')}); name the label set`);
+  return sets[0];
+}
+
+/** Every mask value that contains the class (one for a single-label set): an IN list the ref_mask index can serve. */
+function masksWith(set: LabelSet, cls: string): number[] {
+  const bit = 1 << set.classes.indexOf(cls);
+  if (!set.multilabel) return [bit];
+  const out: number[] = [];
+  for (let m = 1; m < 1 << set.classes.length; m++) if (m & bit) out.push(m);
+  return out;
 }
 
 export function listRecords(db: Database.Database, f: RecordFilter = {}): { total: number; rows: RecordListRow[] } {
   const where: string[] = [];
   const args: unknown[] = [];
   if (f.search) {
-    where.push("(r.name LIKE ? ESCAPE '\\' OR r.origin LIKE ? ESCAPE '\\')");
-    const like = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    args.push(like, like);
+    where.push('(instr(lower(r.name), ?) > 0 OR instr(lower(r.origin), ?) > 0)');
+    args.push(f.search.toLowerCase(), f.search.toLowerCase());
   }
   if (f.origin) {
     where.push('r.origin = ?');
@@ -75,18 +88,19 @@ export function listRecords(db: Database.Database, f: RecordFilter = {}): { tota
     where.push('r.model_ready = ?');
     args.push(f.modelReady ? 1 : 0);
   }
+  // State conditions on record_state s (every record has one row per label set).
+  let set: LabelSet | null = f.labelSet ? labelSet(db, f.labelSet) : null;
+  if (!set && f.label) set = setForClass(db, undefined, f.label);
+  if (!set && f.prediction) set = setForClass(db, undefined, f.prediction);
   const state: string[] = [];
   const stateArgs: unknown[] = [];
-  let sets: string[] | null = f.labelSet ? [labelSet(db, f.labelSet).name] : null;
   if (f.label) {
-    const { bit, sets: s } = classBit(db, f.labelSet, f.label);
-    sets = s;
-    state.push('(coalesce(s.consensus_mask, s.truth_mask) & ?) != 0');
-    stateArgs.push(bit);
+    const masks = masksWith(setForClass(db, set?.name, f.label), f.label);
+    state.push(`s.ref_mask IN (${masks.map(() => '?').join(',')})`);
+    stateArgs.push(...masks);
   }
   if (f.prediction) {
-    const { sets: s } = classBit(db, f.labelSet, f.prediction);
-    sets = sets ?? s;
+    setForClass(db, set?.name, f.prediction);
     state.push('s.pred_top = ?');
     stateArgs.push(f.prediction);
   }
@@ -102,28 +116,42 @@ export function listRecords(db: Database.Database, f: RecordFilter = {}): { tota
     state.push('s.pred_conf <= ?');
     stateArgs.push(f.maxConfidence);
   }
-  const setClause = sets ? `s.label_set IN (${sets.map(() => '?').join(',')})` : '1';
-  if (f.reviewed === false) {
-    // Not reviewed: no annotator label in the set(s) — including records with no state row at all.
-    where.push(`NOT EXISTS (SELECT 1 FROM record_state s WHERE s.record_id = r.id AND ${setClause} AND s.annotators > 0)`);
-    args.push(...(sets ?? []));
-  } else if (f.reviewed === true) state.push('s.annotators > 0');
-  if (state.length > 0) {
-    where.push(`EXISTS (SELECT 1 FROM record_state s WHERE s.record_id = r.id AND ${setClause} AND ${state.join(' AND ')})`);
-    args.push(...(sets ?? []), ...stateArgs);
+  const sort = f.sort ?? 'name';
+  let from: string;
+  let fromArgs: unknown[] = [];
+  if (set) {
+    // One label set: drive the query from record_state, whose indexes serve every state filter and the confidence sort.
+    from = 'record_state s JOIN records r ON r.id = s.record_id';
+    where.unshift('s.label_set = ?');
+    args.unshift(set.name);
+    if (f.reviewed !== undefined) state.push(f.reviewed ? 's.annotators > 0' : 's.annotators = 0');
+    where.push(...state);
+    args.push(...stateArgs);
+  } else {
+    // No label set: a state condition holds when it holds in any set.
+    from = 'records r';
+    if (f.reviewed !== undefined) state.push('s.annotators > 0');
+    const conds = state.filter((c) => !(f.reviewed === false && c === 's.annotators > 0'));
+    if (conds.length > 0) {
+      where.push(`EXISTS (SELECT 1 FROM record_state s WHERE s.record_id = r.id AND ${conds.join(' AND ')})`);
+      args.push(...stateArgs);
+    }
+    if (f.reviewed === false) where.push('NOT EXISTS (SELECT 1 FROM record_state s WHERE s.record_id = r.id AND s.annotators > 0)');
+    if (sort === 'confidence') {
+      from = 'records r LEFT JOIN (SELECT record_id, max(pred_conf) AS pred_conf FROM record_state GROUP BY record_id) s ON s.record_id = r.id';
+      fromArgs = [];
+    }
   }
   const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-  const total = db.prepare(`SELECT count(*) FROM records r ${whereSql}`).pluck().get(...args) as number;
-  const sort = f.sort ?? 'name';
-  const confSql = sort === 'confidence' ? `, (SELECT max(s.pred_conf) FROM record_state s WHERE s.record_id = r.id AND ${setClause}) AS conf` : '';
-  const confArgs = sort === 'confidence' ? (sets ?? []) : [];
+  const total = db.prepare(`SELECT count(*) FROM ${from} ${whereSql}`).pluck().get(...fromArgs, ...args) as number;
+  const dir = f.desc ? 'DESC' : 'ASC';
   const order = SORT[sort]
     .split(', ')
-    .map((c) => `${c} ${f.desc ? 'DESC' : 'ASC'}`)
+    .map((c) => `${c} ${dir}`)
     .join(', ');
   const page = db
-    .prepare(`SELECT r.id, r.name, r.origin, r.fs, r.duration_sec, r.n_channels, r.model_ready${confSql} FROM records r ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`)
-    .all(...confArgs, ...args, f.limit ?? 100, f.offset ?? 0) as { id: number; name: string; origin: string; fs: number; duration_sec: number; n_channels: number; model_ready: number }[];
+    .prepare(`SELECT r.id, r.name, r.origin, r.fs, r.duration_sec, r.n_channels, r.model_ready FROM ${from} ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+    .all(...fromArgs, ...args, f.limit ?? 100, f.offset ?? 0) as { id: number; name: string; origin: string; fs: number; duration_sec: number; n_channels: number; model_ready: number }[];
   const stateOf = db.prepare('SELECT * FROM record_state WHERE record_id = ?');
   const rows = page.map((r): RecordListRow => {
     const states = stateOf.all(r.id) as { label_set: string; truth_mask: number | null; consensus_mask: number | null; annotators: number; annot_disagree: number; pred_version: string | null; pred_top: string | null; pred_conf: number | null }[];

@@ -60,10 +60,10 @@ export function refreshState(db: Database.Database, recordId: number, setName: s
   const disagreement = annotDisagree || (pred && reference !== null && pred.mask !== reference) ? 1 : 0;
   stmt(
     db,
-    `INSERT INTO record_state (record_id, label_set, truth_mask, consensus_mask, annotators, annot_disagree, pred_version, pred_mask, pred_top, pred_conf, disagreement)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (label_set, record_id) DO UPDATE SET truth_mask = excluded.truth_mask, consensus_mask = excluded.consensus_mask,
+    `INSERT INTO record_state (record_id, label_set, truth_mask, consensus_mask, ref_mask, annotators, annot_disagree, pred_version, pred_mask, pred_top, pred_conf, disagreement)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (label_set, record_id) DO UPDATE SET truth_mask = excluded.truth_mask, consensus_mask = excluded.consensus_mask, ref_mask = excluded.ref_mask,
        annotators = excluded.annotators, annot_disagree = excluded.annot_disagree, pred_version = excluded.pred_version, pred_mask = excluded.pred_mask,
        pred_top = excluded.pred_top, pred_conf = excluded.pred_conf, disagreement = excluded.disagreement`,
-  ).run(recordId, setName, truth, consensus, annot.length, annotDisagree, pred?.model_version ?? null, pred?.mask ?? null, pred?.top_class ?? null, pred?.confidence ?? null, disagreement);
+  ).run(recordId, setName, truth, consensus, reference, annot.length, annotDisagree, pred?.model_version ?? null, pred?.mask ?? null, pred?.top_class ?? null, pred?.confidence ?? null, disagreement);
 }

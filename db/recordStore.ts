@@ -96,6 +96,8 @@ export function insertRecord(db: Database.Database, prepared: PreparedRecord, op
   rec.channels.forEach((c, i) => {
     ins.run(id, i, c.name, c.lead, c.fs, c.gain, c.baseline, c.units, c.adcResolution ?? null, c.samples.length, c.invalidValue, prepared.nInvalid[i], c.sourceFormat, prepared.blobs[i]);
   });
+  // Every record has a state row per label set, so "not reviewed" and similar filters see it.
+  stmt(db, 'INSERT OR IGNORE INTO record_state (record_id, label_set) SELECT ?, name FROM label_sets').run(id);
   if (rec.dx.length > 0) {
     const mapped = mapDx(rec.dx);
     recordGroundTruth(db, id, 'chapman4', 'header', mapped.chapman4 ? [mapped.chapman4] : []);
