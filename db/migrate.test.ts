@@ -41,3 +41,27 @@ test('stats on a missing archive says so', () => {
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /no such archive/);
 });
+
+test('an archive at schema step 1 is upgraded in place: step 2 backfills the reference mask and state rows', () => {
+  const f = tmp.path('v1.x3ecg');
+  const db = new Database(f);
+  const [step1] = listMigrations();
+  db.exec(step1.sql);
+  db.pragma('user_version = 1');
+  db.prepare(
+    `INSERT INTO records (id, name, source_name, origin, format, fs, duration_sec, n_channels, lead_names, content_hash, model_ready, imported_at)
+     VALUES (1, 'R1', 'R1', 'x', 'wfdb', 500, 10, 0, '[]', 'h1', 0, '2026-01-01'), (2, 'R2', 'R2', 'x', 'wfdb', 500, 10, 0, '[]', 'h2', 0, '2026-01-01')`,
+  ).run();
+  db.prepare("INSERT INTO record_state (record_id, label_set, truth_mask, consensus_mask) VALUES (1, 'cpsc9', 2, NULL)").run();
+  db.close();
+  const a = openArchive(f);
+  try {
+    assert.equal(a.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(a.db.prepare("SELECT ref_mask FROM record_state WHERE record_id = 1 AND label_set = 'cpsc9'").pluck().get(), 2);
+    assert.equal(a.db.prepare('SELECT count(*) FROM record_state').pluck().get(), 4);
+    assert.deepEqual(a.listRecords({ labelSet: 'cpsc9', label: 'AF' }).rows.map((r) => r.name), ['R1']);
+    assert.equal(a.listRecords({ labelSet: 'chapman4', reviewed: false }).total, 2);
+  } finally {
+    a.close();
+  }
+});
