@@ -52,16 +52,48 @@ export function decodeWeights(manifest: WeightsManifest, bin: Buffer, binName: s
   // One aligned copy so Float32Array views are legal whatever the Buffer's pool offset.
   const bytes = new Uint8Array(bin.byteLength);
   bytes.set(bin);
+  if (!Array.isArray(manifest.tensors)) throw new WeightsFileError(binName, 'the manifest has no "tensors" list');
+  const ranges: [number, number, string][] = [];
   for (const e of manifest.tensors) {
+    checkEntry(e, binName);
     if (out.has(e.name)) throw new WeightsFileError(binName, `tensor ${e.name} listed twice`);
     if (elementCount(e.shape) !== e.length) throw new WeightsFileError(binName, `tensor ${e.name}: shape [${e.shape}] does not hold ${e.length} elements`);
     const nbytes = entryByteLength(e);
     if (e.offset < 0 || e.offset + nbytes > bytes.byteLength) {
       throw new WeightsFileError(binName, `truncated: tensor ${e.name} needs bytes ${e.offset}..${e.offset + nbytes} but the file has ${bytes.byteLength}`);
     }
+    ranges.push([e.offset, e.offset + nbytes, e.name]);
     out.set(e.name, { shape: [...e.shape], data: decodeTensor(e, bytes, binName) });
   }
+  // Tensors never share bytes: an overlap means a shifted or forged offset.
+  ranges.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i][0] < ranges[i - 1][1]) throw new WeightsFileError(binName, `tensors ${ranges[i - 1][2]} and ${ranges[i][2]} overlap (bytes ${ranges[i][0]}..${ranges[i - 1][1]})`);
+  }
   return out;
+}
+
+const ENCODINGS = new Set<string>(['float32', 'float16', 'sparse-float16', 'sparse-float32']);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** A manifest entry comes from a file: every field is checked before it sizes or indexes anything. */
+function checkEntry(e: unknown, binName: string): asserts e is ManifestEntry {
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new WeightsFileError(binName, 'a manifest entry is not an object');
+  const m = e as Record<string, unknown>;
+  const name = typeof m.name === 'string' && m.name.length > 0 ? m.name : null;
+  if (!name) throw new WeightsFileError(binName, 'a manifest entry has no name');
+  const bad = (why: string) => new WeightsFileError(binName, `tensor ${name}: ${why}`);
+  if (!Array.isArray(m.shape) || !m.shape.every(isCount)) throw bad('shape is not a list of non-negative integers');
+  if (!isCount(m.length)) throw bad(`length ${String(m.length)} is not a non-negative integer`);
+  if (!isCount(m.offset)) throw bad(`offset ${String(m.offset)} is not a non-negative integer`);
+  const enc = m.encoding ?? 'float32';
+  if (typeof enc !== 'string' || !ENCODINGS.has(enc)) throw bad(`unknown encoding ${String(enc)}`);
+  if (m.byteLength !== undefined && !isCount(m.byteLength)) throw bad(`byteLength ${String(m.byteLength)} is not a non-negative integer`);
+  const n = m.length;
+  const expected = enc === 'float32' ? 4 * n : enc === 'float16' ? 2 * n : null;
+  const nbytes = (m.byteLength as number | undefined) ?? 4 * n;
+  if (expected !== null && nbytes !== expected) throw bad(`byteLength ${nbytes} for ${n} ${enc} values (expected ${expected})`);
+  if (expected === null && nbytes < Math.ceil(n / 8)) throw bad(`byteLength ${nbytes} cannot hold the mask of ${n} values`);
 }
 
 function decodeTensor(e: ManifestEntry, bytes: Uint8Array, binName: string): Float32Array {
