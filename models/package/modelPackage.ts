@@ -43,6 +43,7 @@ function encoder(storage: WeightStorage, numClasses: number): (name: string) => 
 export function saveModelPackage(dir: string, input: PackageConfigInput, weights: NamedWeights, opts: { storage?: WeightStorage; overwrite?: boolean } = {}): ModelConfig {
   const numClasses = input.architecture.numClasses;
   validateWeights(weights, numClasses, dir);
+  assertFinite(weights, dir);
   if (existsSync(dir) && !opts.overwrite) throw new ModelPackageError(dir, 'already exists (model versions are immutable)');
   const storage = opts.storage ?? 'float32';
   const { manifest, bin } = encodeWeights(weights, 'weights.bin', encoder(storage, numClasses));
@@ -71,11 +72,25 @@ export function saveModelPackage(dir: string, input: PackageConfigInput, weights
   return config;
 }
 
+/** Strict UTF-8: a package file with invalid bytes is damaged, not something to guess at. */
+function readUtf8(file: string): string {
+  return new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(file));
+}
+
+/** NaN or ±Infinity in a weight poisons every prediction; such a package is refused on save and load. */
+function assertFinite(weights: NamedWeights, file: string): void {
+  for (const [name, t] of weights) {
+    for (let i = 0; i < t.data.length; i++) {
+      if (!Number.isFinite(t.data[i])) throw new ModelPackageError(file, `tensor ${name}: value ${t.data[i]} at index ${i} is not finite`);
+    }
+  }
+}
+
 export function readModelConfig(dir: string): ModelConfig {
   const file = join(dir, 'model.json');
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = JSON.parse(readUtf8(file));
   } catch (err) {
     throw new ModelPackageError(file, `cannot read: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -90,11 +105,14 @@ export function loadModelPackage(dir: string): ModelPackage {
   const binFile = join(dir, 'weights.bin');
   let manifest: WeightsManifest;
   try {
-    manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as WeightsManifest;
+    manifest = JSON.parse(readUtf8(manifestFile)) as WeightsManifest;
   } catch (err) {
     throw new ModelPackageError(manifestFile, `cannot read: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!Array.isArray(manifest.tensors)) throw new ModelPackageError(manifestFile, 'no "tensors" list');
+  if (manifest === null || typeof manifest !== 'object' || !Array.isArray(manifest.tensors)) throw new ModelPackageError(manifestFile, 'no "tensors" list');
+  if (!manifest.tensors.every((e) => e !== null && typeof e === 'object' && Number.isSafeInteger(e.offset) && Number.isSafeInteger(entryByteLength(e)))) {
+    throw new ModelPackageError(manifestFile, 'a tensor entry has no integer offset or length');
+  }
   const expectedBytes = manifest.tensors.reduce((m, e) => Math.max(m, e.offset + entryByteLength(e)), 0);
   if (!existsSync(binFile)) throw new ModelPackageError(binFile, 'missing');
   const size = statSync(binFile).size;
@@ -104,6 +122,7 @@ export function loadModelPackage(dir: string): ModelPackage {
   try {
     weights = decodeWeights(manifest, readFileSync(binFile), binFile);
     validateWeights(weights, config.architecture.numClasses, manifestFile);
+    assertFinite(weights, binFile);
   } catch (err) {
     if (err instanceof ModelPackageError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
