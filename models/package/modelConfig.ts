@@ -8,7 +8,8 @@ export type WeightStorage = z.infer<typeof weightStorage>;
 
 export const modelConfigSchema = z.object({
   formatVersion: z.literal(MODEL_FORMAT_VERSION),
-  version: z.string().min(1),
+  /** Becomes a folder name (and a prefix of derived versions): no separators, no leading dot. */
+  version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/, 'a version is 1-200 letters, digits, . _ + - (no path separators)'),
   architecture: z.object({ name: z.literal('LightX3ECG'), numClasses: z.number().int().min(1) }),
   task: z.object({
     labelSet: z.string().min(1),
