@@ -167,7 +167,8 @@ export function registerModelCommands(program: Command): void {
         if (!ids) throw new Error(`${model}: has no split ${o.split}`);
         source = source.kind === 'archive' ? { ...source, recordIds: ids.filter((i): i is number => typeof i === 'number') } : source.kind === 'shared' ? { ...source, names: ids.map(String) } : source;
       }
-      const r = await runJob('evaluate', { model, source, multiWindow: o.multiWindow, engine: o.engine }, !!o.json && !process.stderr.isTTY);
+      const saveAs = `${o.split ?? 'all'}-${o.archive ? basename(o.archive) : 'data'}${o.ids ? `-${basename(o.ids)}` : ''}`;
+      const r = await runJob('evaluate', { model, source, multiWindow: o.multiWindow, engine: o.engine, saveAs }, !!o.json && !process.stderr.isTTY);
       print(!!o.json, r, () => [`${r.version} on ${r.n} records (${r.engine}): macro F1 ${r.macroF1.toFixed(4)}, macro AUROC ${r.macroAuroc?.toFixed(4) ?? '–'}`, ...r.perClass.map((c) => `  ${c.class.padEnd(8)} F1 ${c.f1.toFixed(3)}  P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  AUROC ${c.auroc?.toFixed(3) ?? '–'}  n ${c.support}`)].join('\n'));
     });
 

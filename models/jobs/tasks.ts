@@ -4,7 +4,7 @@
  * thread and tests can call them directly.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { NamedWeights } from '../weights.ts';
 import { loadModelPackage, packageSizeOnDisk, saveModelPackage, type ModelPackage } from '../package/modelPackage.ts';
@@ -128,6 +128,8 @@ export function evaluateRows(pkg: ModelPackage, records: SourceRecord[], rows: P
 export interface EvaluateParams {
   model: string;
   source: DataSourceSpec;
+  /** Save the result with the version as `<package>/evaluations/<name>.json` (best effort: a read-only package is left alone). */
+  saveAs?: string;
   multiWindow?: 'first' | 'mean';
   engine?: EnginePreference;
 }
@@ -141,9 +143,23 @@ export async function evaluateJob(p: EvaluateParams, ctx: JobContext): Promise<E
     const rows = await predictRecords(engine, pkg, records, p.multiWindow ?? pkg.config.preprocessing.multiWindow, ctx);
     const ok = rows.map((r, i) => [r, records[i]] as const).filter(([r]) => !r.error);
     const skipped = rows.filter((r) => r.error).map((r) => ({ key: r.key, error: r.error! }));
-    return { ...evaluateRows(pkg, ok.map(([, rec]) => rec), ok.map(([r]) => r)), skipped, version: pkg.config.version, engine: engine.name };
+    const result = { ...evaluateRows(pkg, ok.map(([, rec]) => rec), ok.map(([r]) => r)), skipped, version: pkg.config.version, engine: engine.name };
+    if (p.saveAs) saveEvaluation(p.model, p.saveAs, { ...result, source: p.source.kind === 'inline' ? 'inline' : p.source, at: new Date().toISOString() });
+    return result;
   } finally {
     await engine.dispose();
+  }
+}
+
+function saveEvaluation(dir: string, name: string, value: unknown): void {
+  try {
+    const folder = join(dir, 'evaluations');
+    mkdirSync(folder, { recursive: true });
+    const file = join(folder, `${name.replace(/[^\w.-]+/g, '_')}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify(value));
+    renameSync(`${file}.tmp`, file);
+  } catch {
+    // shipped defaults may sit on a read-only install: the result is still returned
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureWeights } from '../testing/parityFixture.ts';
@@ -22,7 +22,8 @@ const VERBOSE = process.env.FUZZ_VERBOSE === '1';
 const FILES = ['model.json', 'weights.json', 'weights.bin'] as const;
 type FileName = (typeof FILES)[number];
 
-const tmp = mkdtempSync(join(tmpdir(), 'x3ecg-pkgfuzz-'));
+// Cases rewrite 21 MB weight files hundreds of times: use memory-backed storage where the OS has it.
+const tmp = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'x3ecg-pkgfuzz-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** mulberry32: small, seeded, good enough to pick mutations reproducibly. */
@@ -130,7 +131,9 @@ function modelJsonCase(r: () => number, base: Base): Case {
     return { kind: 'model.json bytes', files: { 'model.json': d.bytes }, mayLoad: d.mayLoad };
   }
   const paths = leaves(base.config).filter((p) => p.length > 0);
-  const path = pick(r, paths);
+  // Mostly the validated fields: a free-form change (metrics, provenance) loads 21 MB of weights to pass.
+  const validated = paths.filter((p) => !['metrics', 'provenance'].includes(String(p[0])));
+  const path = pick(r, r() < 0.8 ? validated : paths);
   if (roll < 0.4) return { kind: `model.json remove ${path.join('.')}`, files: { 'model.json': json(setAt(base.config, path, undefined, true)) }, mayLoad: isOptionalConfigPath(path) };
   const value = pick(r, HOSTILE_VALUES);
   return { kind: `model.json ${path.join('.')}=${JSON.stringify(value)?.slice(0, 30)}`, files: { 'model.json': json(setAt(base.config, path, value)) }, mayLoad: isFreeConfigPath(path, value) };
@@ -333,7 +336,9 @@ test('fuzz: damaged and hostile model packages end in a ModelPackageError naming
   rssMax = Math.max(rssMax, process.memoryUsage().rss);
   console.log(`model package fuzz: ${total} cases (seed ${SEED}) in ${seconds.toFixed(1)} s: ${total - loaded} refused with a ModelPackageError, ${loaded} value-only changes loaded valid; ${reasons.size} distinct reasons; peak RSS +${((rssMax - rssStart) / 2 ** 20).toFixed(0)} MiB`);
   if (VERBOSE) for (const [k, n] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(5)}  ${k}`);
-  assert.deepEqual(failures, [], `${failures.length} of ${total} cases misbehaved`);
+  const grouped = new Map<string, number>();
+  for (const f of failures) grouped.set(f.slice(0, 160), (grouped.get(f.slice(0, 160)) ?? 0) + 1);
+  assert.deepEqual([...grouped], [], `${failures.length} of ${total} cases misbehaved`);
   // The base package still loads (the harness restored it) and no case allocated a declared huge size.
   assert.equal(loadModelPackage(dir).weights.size, weights.size);
   assert.ok(rssMax - rssStart < 1024 * 2 ** 20, `RSS grew by ${(rssMax - rssStart) / 2 ** 20} MiB`);

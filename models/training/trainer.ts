@@ -13,7 +13,7 @@ import type { ForwardContext } from '../network/context.ts';
 import { fromLeadMajor, lightx3ecg } from '../network/lightx3ecg.ts';
 import { leadAttentionHead } from '../network/leadAttention.ts';
 import { Rng, toTfLayout, type ParamMap } from '../network/params.ts';
-import { randomCrop, windowsOf, WINDOW, type ModelInput } from '../preprocess.ts';
+import { randomCrop, resampleTo500, windowsOf, WINDOW, type ModelInput } from '../preprocess.ts';
 import { TfjsModel, stackFeatures } from '../tfjsModel.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel } from '../metrics.ts';
 import type { Masks } from '../pruning/magnitude.ts';
@@ -60,7 +60,11 @@ export interface TrainOptions {
   classWeighting: boolean;
   /** Stop after this many epochs without a better validation macro F1 (0: never). */
   patience: number;
-  /** Random 10 s crop per epoch from longer records (else the first 10 s); validation averages windows. */
+  /**
+   * Random 10 s crops of longer records (else the first 10 s): at any offset in `full`/`last-stage`,
+   * one of the consecutive 10 s windows in `head` (whose features are cached per window). Validation
+   * averages the probabilities of consecutive 10 s windows.
+   */
   crops: boolean;
   checkpointDir?: string | null;
   cacheDir?: string | null;
@@ -171,6 +175,8 @@ function lossFn(logits: tf.Tensor2D, targets: number[][], numClasses: number, mu
 interface Prepared {
   /** Training windows per example (head: features per window). */
   trainItems: Float32Array[][];
+  /** Full / last-stage with crops: the whole (500 Hz) record per training example, cropped per step. */
+  trainRecords?: ModelInput[];
   valItems: Float32Array[][];
   /** Full / last-stage: recompute segments in the backward pass (bounded memory; default on). */
   recompute?: boolean;
@@ -194,7 +200,8 @@ async function prepare(model: TfjsModel, parent: NamedWeights, train: TrainExamp
       if (i % 16 === 15) progress('load', i + 1);
       if (opts.signal?.aborted) throw new CancelledError();
     });
-    return { trainItems: windows.slice(0, train.length), valItems: windows.slice(train.length) };
+    const trainRecords = opts.crops ? train.map((e) => resampleTo500(e.load())) : undefined;
+    return { trainItems: windows.slice(0, train.length), valItems: windows.slice(train.length), trainRecords };
   }
   const cache = new FeatureCache(backboneKey(parent), opts.cacheDir ?? null);
   // gather every record's windows whose features are not cached, then extract them in batches
@@ -308,7 +315,10 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
       for (const [bi, batch] of batches.entries()) {
         if (opts.signal?.aborted) throw new CancelledError();
         const targets = batch.map((i) => trainSet[i].target);
-        const items = batch.map((i) => prep.trainItems[i][opts.crops ? rng.int(prep.trainItems[i].length) : 0].slice());
+        const items = batch.map((i) => {
+          if (prep.trainRecords) return randomCrop(prep.trainRecords[i], () => rng.next());
+          return prep.trainItems[i][opts.crops ? rng.int(prep.trainItems[i].length) : 0].slice();
+        });
         for (const item of items) {
           if (rng.next() < opts.leadDrop) {
             const lead = rng.int(NUM_LEADS);
