@@ -245,7 +245,9 @@ export async function run(): Promise<void> {
   if (typeof plain !== 'string' && typeof fast !== 'string') {
     console.log(`training step with native kernels / without: ${(fast.trainStepMsPerEcg! / plain.trainStepMsPerEcg!).toFixed(2)}`);
     if (typeof torch !== 'string' && torch.trainStepMsPerEcg !== undefined) {
-      console.log(`training step tfjs-wasm + native kernels / PyTorch: ${(fast.trainStepMsPerEcg! / torch.trainStepMsPerEcg).toFixed(1)}`);
+      console.log(
+        `training step per ECG, tfjs-wasm + native kernels (batch ${TRAIN_BATCH}) / PyTorch (batch ${BATCH}): ${(fast.trainStepMsPerEcg! / torch.trainStepMsPerEcg).toFixed(1)}`,
+      );
     }
   }
 }
