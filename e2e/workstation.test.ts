@@ -243,6 +243,17 @@ test('(3) predict: per-class probabilities and a Grad-CAM strip under I, II and 
     assert.ok(Math.abs(att - computed.attention[['I', 'II', 'V1'].indexOf(lead)]) < 0.006, `attention ${lead} shows ${att}`);
   }
   await app.screenshot('3-prediction-gradcam');
+
+  // The one-page report of this record: A4 landscape at 150 dpi, drawn from the same paper and explanation.
+  await openTab(page, '6');
+  await page.getByTestId('report-make').click();
+  const preview = page.getByTestId('report-preview');
+  await preview.waitFor({ timeout: 60_000 });
+  await page.waitForFunction(() => ((globalThis as any).document.querySelector('[data-testid=report-preview]')?.naturalWidth ?? 0) > 0);
+  const size = await preview.evaluate((img: any) => [img.naturalWidth, img.naturalHeight]);
+  assert.deepEqual(size, [Math.round((297 * 150) / 25.4), Math.round((210 * 150) / 25.4)]);
+  assert.match((await page.getByTestId('report-download').getAttribute('download')) ?? '', /^E00001-report\.png$/);
+  await app.screenshot('3-report');
 });
 
 test('(4) review 20 records with the keyboard only, correct some, undo one; the events are in the archive with provenance', { timeout: 180_000 }, async (t) => {
