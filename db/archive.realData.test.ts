@@ -18,7 +18,7 @@ let archive: Archive;
 let importJson: Record<string, unknown>;
 
 before(() => {
-  const r = runCli(['import', DATA, '--labels', LABELS, '--archive', file, '--json']);
+  const r = runCli(['import', DATA, '--labels', LABELS, '--archive', file, '--workers', '2', '--json']);
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1, `--json prints exactly one line: ${r.stdout.slice(0, 500)}`);
@@ -128,7 +128,12 @@ test('modelInput: 500 Hz record is (digital − baseline)/gain exactly; 100 Hz r
   assert.ok(maxAbs > 0.1);
 });
 
-test('importing the same folder again stores nothing new: all 719 are duplicates', () => {
+test('the CLI (worker-thread import) stored records in source order with the same content hashes as the in-thread import', () => {
+  const order = findRecords([DATA]).records.map((s) => s.entry.split('/').pop()!.replace(/\.hea$/, ''));
+  assert.deepEqual(archive.db.prepare('SELECT name FROM records ORDER BY id').pluck().all(), order);
+});
+
+test('importing the same folder again (in-thread importer) stores nothing new: all 719 are duplicates', () => {
   const res = archive.importPaths([DATA], { labelsCsv: LABELS });
   assert.equal(res.imported, 0);
   assert.equal(res.duplicates, 719);

@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { migrate } from './migrate.ts';
-import { importPaths, type ImportOptions, type ImportSummary } from './importer.ts';
+import { importPaths, importPathsParallel, type ImportOptions, type ImportSummary } from './importer.ts';
 import { history, reviewedState, setLabels, undoLast, type LabelEvent, type SetLabelsInput } from './labels.ts';
 import { labelSet, labelSets, maskToClasses, type LabelSet } from './labelSets.ts';
 import { buildModelInput, missingModelLeads, RESAMPLER, type ModelInput } from './modelReady.ts';
@@ -93,6 +93,11 @@ export class Archive {
 
   importPaths(paths: string[], opts?: ImportOptions): ImportSummary {
     return importPaths(this.db, paths, opts);
+  }
+
+  /** The same import with worker threads parsing and encoding while this thread writes (large folders). */
+  importPathsParallel(paths: string[], opts?: ImportOptions & { workers?: number }): Promise<ImportSummary> {
+    return importPathsParallel(this.db, paths, opts);
   }
 
   recordCount(): number {

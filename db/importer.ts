@@ -5,11 +5,14 @@
  * the records, in one durable transaction, as ground-truth events whose source is the CSV's file name.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { basename, dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { findRecords, parseLabelsCsv, readRecord } from './formats/index.ts';
-import { FormatError, type LabelsCsvRow } from './formats/types.ts';
-import { insertRecord, prepareRecord, type PreparedRecord } from './recordStore.ts';
+import { FormatError, type LabelsCsvRow, type RecordSource } from './formats/types.ts';
+import { insertRecord, prepareRecord, type InsertResult, type PreparedRecord } from './recordStore.ts';
+import type { WorkerResult, WorkerTask } from './importWorker.ts';
 import { durably, recordGroundTruth } from './labels.ts';
 import { labelSets } from './labelSets.ts';
 import { stmt } from './statements.ts';
@@ -96,50 +99,198 @@ export function applyLabelsCsv(db: Database.Database, file: string, rows: Labels
   return { file, rows: rows.length, matched, events, unmatched };
 }
 
-export function importPaths(db: Database.Database, paths: string[], opts: ImportOptions = {}): ImportSummary {
-  const t0 = performance.now();
-  // Parse the labels first: a broken labels CSV stops the import before anything is stored.
-  const labelRows = opts.labelsCsv ? readLabels(opts.labelsCsv) : null;
-  const patientByName = new Map<string, string>();
-  for (const r of labelRows ?? []) if (r.patientId !== null) patientByName.set(r.recordId, r.patientId);
+/** One import run: what both the in-thread and the worker-pipeline importers share. */
+class ImportRun {
+  readonly t0 = performance.now();
+  readonly labelRows: LabelsCsvRow[] | null;
+  readonly patientByName = new Map<string, string>();
+  readonly found: ReturnType<typeof findRecords>;
+  readonly rejected: Rejection[];
+  readonly recordIds: number[] = [];
+  imported = 0;
+  duplicates = 0;
+  done = 0;
+  cancelled = false;
+  private readonly sync: number;
+  private readonly store: (prepared: PreparedRecord, origin: string) => InsertResult;
 
-  const found = findRecords(paths);
-  const rejected: Rejection[] = [...found.unreadable];
-  const recordIds: number[] = [];
-  let imported = 0;
-  let duplicates = 0;
-  let cancelled = false;
-
-  // WAL + synchronous=NORMAL is crash-safe (a killed process loses nothing committed, the file never
-  // corrupts); FULL would add an fsync per record. Label writes switch back to FULL (labels.durably).
-  const sync = db.pragma('synchronous', { simple: true }) as number;
-  db.pragma('synchronous = NORMAL');
-  try {
-    const store = db.transaction((prepared: PreparedRecord, origin: string) =>
-      insertRecord(db, prepared, { origin, patientId: patientByName.get(prepared.rec.recordName) ?? null }),
+  constructor(
+    readonly db: Database.Database,
+    paths: string[],
+    readonly opts: ImportOptions,
+  ) {
+    // Parse the labels first: a broken labels CSV stops the import before anything is stored.
+    this.labelRows = opts.labelsCsv ? readLabels(opts.labelsCsv) : null;
+    for (const r of this.labelRows ?? []) if (r.patientId !== null) this.patientByName.set(r.recordId, r.patientId);
+    this.found = findRecords(paths);
+    this.rejected = [...this.found.unreadable];
+    // WAL + synchronous=NORMAL is crash-safe (a killed process loses nothing committed, the file never
+    // corrupts); FULL would add an fsync per record. Label writes switch back to FULL (labels.durably).
+    this.sync = db.pragma('synchronous', { simple: true }) as number;
+    db.pragma('synchronous = NORMAL');
+    const tx = db.transaction((prepared: PreparedRecord, origin: string) =>
+      insertRecord(db, prepared, { origin, patientId: this.patientByName.get(prepared.rec.recordName) ?? null }),
     );
-    for (let i = 0; i < found.records.length; i++) {
+    this.store = (prepared, origin) => tx.immediate(prepared, origin);
+  }
+
+  get sources(): RecordSource[] {
+    return this.found.records;
+  }
+
+  /** Commits one record (its own transaction) or records its rejection; reports progress. */
+  commit(src: RecordSource, result: PreparedRecord | Rejection): void {
+    if ('reason' in result) this.rejected.push(result);
+    else {
+      try {
+        const res = this.store(result, basename(dirname(src.entry)));
+        if (res.status === 'imported') {
+          this.imported++;
+          this.recordIds.push(res.id);
+        } else this.duplicates++;
+      } catch (err) {
+        this.rejected.push({ file: src.entry, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    this.done++;
+    this.opts.onProgress?.({ done: this.done, total: this.sources.length, imported: this.imported, duplicates: this.duplicates, rejected: this.rejected.length, file: src.entry });
+  }
+
+  finish(): ImportSummary {
+    this.db.pragma(`synchronous = ${this.sync}`);
+    const labels = this.labelRows && !this.cancelled ? applyLabelsCsv(this.db, this.opts.labelsCsv!, this.labelRows, this.rejected) : null;
+    return {
+      imported: this.imported,
+      duplicates: this.duplicates,
+      rejected: this.rejected,
+      skipped: this.found.skipped.length,
+      recordIds: this.recordIds,
+      cancelled: this.cancelled,
+      labels,
+      seconds: (performance.now() - this.t0) / 1000,
+    };
+  }
+}
+
+function prepareSource(src: RecordSource): PreparedRecord | Rejection {
+  try {
+    return prepareRecord(readRecord(src));
+  } catch (err) {
+    if (err instanceof FormatError) return { file: err.file, reason: err.reason };
+    return { file: src.entry, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Imports in this thread (synchronous): parse, prepare and store one record after the other. */
+export function importPaths(db: Database.Database, paths: string[], opts: ImportOptions = {}): ImportSummary {
+  const run = new ImportRun(db, paths, opts);
+  try {
+    for (const src of run.sources) {
       if (opts.shouldCancel?.()) {
-        cancelled = true;
+        run.cancelled = true;
         break;
       }
-      const src = found.records[i];
-      try {
-        const rec = readRecord(src);
-        const res = store.immediate(prepareRecord(rec), basename(dirname(src.entry)));
-        if (res.status === 'imported') {
-          imported++;
-          recordIds.push(res.id);
-        } else duplicates++;
-      } catch (err) {
-        if (err instanceof FormatError) rejected.push({ file: err.file, reason: err.reason });
-        else rejected.push({ file: src.entry, reason: err instanceof Error ? err.message : String(err) });
-      }
-      opts.onProgress?.({ done: i + 1, total: found.records.length, imported, duplicates, rejected: rejected.length, file: src.entry });
+      run.commit(src, prepareSource(src));
     }
-  } finally {
-    db.pragma(`synchronous = ${sync}`);
+  } catch (err) {
+    run.finish();
+    throw err;
   }
-  const labels = labelRows && !cancelled ? applyLabelsCsv(db, opts.labelsCsv!, labelRows, rejected) : null;
-  return { imported, duplicates, rejected, skipped: found.skipped.length, recordIds, cancelled, labels, seconds: (performance.now() - t0) / 1000 };
+  return run.finish();
+}
+
+/** Below this many records, starting workers costs more than it saves. */
+const PARALLEL_MIN = 64;
+
+/**
+ * Imports with worker threads parsing and preparing records while this thread only writes to SQLite.
+ * Records are committed in the same order, each in its own transaction, exactly as importPaths does; at
+ * most a few records per worker are in flight, so memory stays bounded on any import size.
+ */
+export async function importPathsParallel(db: Database.Database, paths: string[], opts: ImportOptions & { workers?: number } = {}): Promise<ImportSummary> {
+  const run = new ImportRun(db, paths, opts);
+  const nWorkers = Math.min(opts.workers ?? Math.max(1, Math.min(4, availableParallelism())), Math.ceil(run.sources.length / 16));
+  if (run.sources.length < PARALLEL_MIN || nWorkers < 1) {
+    try {
+      for (const src of run.sources) {
+        if (opts.shouldCancel?.()) {
+          run.cancelled = true;
+          break;
+        }
+        run.commit(src, prepareSource(src));
+      }
+    } catch (err) {
+      run.finish();
+      throw err;
+    }
+    return run.finish();
+  }
+  const workers = Array.from({ length: nWorkers }, () => startWorker());
+  const sources = run.sources;
+  const ready = new Map<number, PreparedRecord | Rejection>();
+  let next = 0;
+  let committed = 0;
+  const perWorker = 4;
+  let stopped = false;
+  try {
+    await new Promise<void>((resolveRun, rejectRun) => {
+      const resolve = () => {
+        stopped = true;
+        resolveRun();
+      };
+      const reject = (err: unknown) => {
+        stopped = true;
+        rejectRun(err);
+      };
+      const dispatch = (w: Worker) => {
+        if (next < sources.length) w.postMessage({ i: next, src: sources[next++] } satisfies WorkerTask);
+      };
+      const drain = () => {
+        while (ready.has(committed)) {
+          if (opts.shouldCancel?.()) {
+            run.cancelled = true;
+            resolve();
+            return;
+          }
+          const r = ready.get(committed)!;
+          ready.delete(committed);
+          run.commit(sources[committed], r);
+          committed++;
+        }
+        if (committed === sources.length) resolve();
+      };
+      for (const w of workers) {
+        w.on('message', (m: WorkerResult) => {
+          if (stopped) return;
+          try {
+            ready.set(m.i, m.ok ? m.prepared : { file: m.file, reason: m.reason });
+            dispatch(w);
+            drain();
+          } catch (err) {
+            reject(err);
+          }
+        });
+        w.on('error', reject);
+        w.on('exit', (code) => {
+          if (!stopped && committed < sources.length) reject(new Error(`import worker exited (code ${code}) with ${sources.length - committed} records to go`));
+        });
+        for (let k = 0; k < perWorker; k++) dispatch(w);
+      }
+    });
+  } catch (err) {
+    run.finish();
+    throw err;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return run.finish();
+}
+
+/** A worker running importWorker.ts; registers the tsx loader first (workers do not inherit a programmatic register()). */
+function startWorker(): Worker {
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const self = new URL('./importWorker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((t) => { t.register(); return import(${JSON.stringify(self)}); }).catch((e) => { console.error(e); process.exit(70); })`;
+  const w = new Worker(boot, { eval: true });
+  return w;
 }

@@ -19,6 +19,8 @@ import { nowIso, stmt } from './statements.ts';
 export interface PreparedRecord {
   rec: ParsedRecord;
   blobs: Uint8Array[];
+  /** Samples per channel (kept apart so a worker can send the record without its samples). */
+  nSamples: number[];
   nInvalid: number[];
   hash: string;
 }
@@ -44,7 +46,7 @@ export function prepareRecord(rec: ParsedRecord): PreparedRecord {
     h.update(`${c.name}|${c.fs}|${c.gain}|${c.baseline}|${c.units}|${c.invalidValue}|${c.samples.length}\n`);
     h.update(blob);
   }
-  return { rec, blobs, nInvalid, hash: h.digest('hex') };
+  return { rec, blobs, nSamples: rec.channels.map((c) => c.samples.length), nInvalid, hash: h.digest('hex') };
 }
 
 function freeName(db: Database.Database, name: string, origin: string): string {
@@ -94,7 +96,7 @@ export function insertRecord(db: Database.Database, prepared: PreparedRecord, op
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   rec.channels.forEach((c, i) => {
-    ins.run(id, i, c.name, c.lead, c.fs, c.gain, c.baseline, c.units, c.adcResolution ?? null, c.samples.length, c.invalidValue, prepared.nInvalid[i], c.sourceFormat, prepared.blobs[i]);
+    ins.run(id, i, c.name, c.lead, c.fs, c.gain, c.baseline, c.units, c.adcResolution ?? null, prepared.nSamples[i], c.invalidValue, prepared.nInvalid[i], c.sourceFormat, prepared.blobs[i]);
   });
   // Every record has a state row per label set, so "not reviewed" and similar filters see it.
   stmt(db, 'INSERT OR IGNORE INTO record_state (record_id, label_set) SELECT ?, name FROM label_sets').run(id);

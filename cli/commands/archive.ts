@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { openArchive } from '../../db/archive.ts';
+import type { ImportOptions } from '../../db/importer.ts';
 import { exportRecords, type ExportLabelSource } from '../../db/exportWfdb.ts';
 import { backupArchiveFile, restoreArchive } from '../../db/backup.ts';
 
@@ -22,8 +23,11 @@ export function registerArchiveCommands(program: Command): void {
     .argument('<paths...>', 'files or folders')
     .requiredOption('--archive <file>', 'archive file (created when missing)')
     .option('--labels <csv>', 'labels CSV: record_id plus one column per label set (values ;-joined), optional patient_id')
+    .option('--workers <n>', 'parse and encode in N worker threads while the main thread writes (0 = all in one thread; pays off on large imports on an idle machine, see npm run bench -- archive)', '0')
     .option('--json', 'print one JSON object {imported, duplicates, rejected, seconds} on stdout')
-    .action((paths: string[], o: { archive: string; labels?: string; json?: boolean }) => {
+    .action(async (paths: string[], o: { archive: string; labels?: string; workers: string; json?: boolean }) => {
+      const workers = Number(o.workers);
+      if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new Error(`--workers must be a whole number from 0 to 64, not "${o.workers}"`);
       const archive = openArchive(o.archive);
       try {
         const bar =
@@ -31,7 +35,7 @@ export function registerArchiveCommands(program: Command): void {
             ? new cliProgress.SingleBar({ stream: process.stderr, format: 'import [{bar}] {value}/{total} records | {imported} new, {duplicates} duplicates, {rejected} rejected', hideCursor: true }, cliProgress.Presets.shades_classic)
             : null;
         let started = false;
-        const res = archive.importPaths(paths, {
+        const importOpts: ImportOptions = {
           labelsCsv: o.labels,
           onProgress: (p) => {
             if (!bar) return;
@@ -41,7 +45,8 @@ export function registerArchiveCommands(program: Command): void {
             }
             bar.update(p.done, { imported: p.imported, duplicates: p.duplicates, rejected: p.rejected });
           },
-        });
+        };
+        const res = workers > 0 ? await archive.importPathsParallel(paths, { ...importOpts, workers }) : archive.importPaths(paths, importOpts);
         if (started) bar?.stop();
         const seconds = Math.round(res.seconds * 1000) / 1000;
         const lines = [`imported ${res.imported} records, ${res.duplicates} duplicates, ${res.rejected.length} rejected in ${seconds} s`];
