@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { migrate } from './migrate.ts';
 import { importPaths, importPathsParallel, type ImportOptions, type ImportSummary } from './importer.ts';
-import { history, reviewedState, setLabels, undoLast, type LabelEvent, type SetLabelsInput } from './labels.ts';
+import { history, recordModelLabels, reviewedState, setLabels, undoLast, type LabelEvent, type SetLabelsInput } from './labels.ts';
 import { labelSet, labelSets, maskToClasses, type LabelSet } from './labelSets.ts';
 import { buildModelInput, missingModelLeads, RESAMPLER, type ModelInput } from './modelReady.ts';
 import { readChannels, recordRow, type StoredChannel } from './recordStore.ts';
@@ -223,6 +223,13 @@ export class Archive {
 
   setLabels(input: SetLabelsInput): LabelEvent {
     return setLabels(this.db, input);
+  }
+
+  /** One label event: an annotator's labels (same as setLabels) or a model's suggestion (audit only). */
+  recordEvent(e: { recordId: number; labelSet: string; classes: string[] } & ({ kind: 'annotator'; annotator: string } | { kind: 'model'; modelVersion: string })): LabelEvent {
+    return e.kind === 'annotator'
+      ? setLabels(this.db, { recordId: e.recordId, labelSet: e.labelSet, classes: e.classes, annotator: e.annotator })
+      : recordModelLabels(this.db, { recordId: e.recordId, labelSet: e.labelSet, classes: e.classes, modelVersion: e.modelVersion });
   }
 
   undoLast(input: { annotator: string; labelSet?: string }): LabelEvent | null {

@@ -115,6 +115,19 @@ export function setLabels(db: Database.Database, input: SetLabelsInput): LabelEv
 }
 
 /**
+ * A model's suggested labels as an audit event (kind 'model', source = model version). It records what a
+ * model said for provenance; it does not change ground truth, annotators' labels or consensus.
+ */
+export function recordModelLabels(db: Database.Database, input: { recordId: number; labelSet: string; classes: string[]; modelVersion: string }): LabelEvent {
+  const set = labelSet(db, input.labelSet);
+  const mask = classesToMask(set, input.classes);
+  return durably(db, () => {
+    assertRecord(db, input.recordId);
+    return appendEvent(db, { recordId: input.recordId, labelSet: set.name, kind: 'model', source: input.modelVersion, classes: maskToClasses(set, mask), mask });
+  });
+}
+
+/**
  * Undoes the annotator's latest label that is still in effect: appends an 'undo' event whose value is what
  * that annotator had before (or [] when nothing), and restores it. Returns null when there is nothing to undo.
  */

@@ -1,7 +1,7 @@
 /** Record list filters, predictions per model version and the model registry, on the demo archive. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { openArchive, type Archive } from './archive.ts';
 import { loadDemo } from './demoArchive.ts';
 import { tempDir } from './testing/archiveTestSupport.ts';
@@ -79,4 +79,20 @@ test('a record without lead V1 is archived and viewable but not model-ready; mod
   assert.deepEqual(a.record(rid).missingModelLeads, ['V1']);
   assert.throws(() => a.modelInput(rid), /record twolead is not model-ready: it has no lead V1/);
   assert.equal(a.listRecords({ modelReady: false }).rows[0].name, 'twolead');
+});
+
+test('export labels from a model version or an annotator; model label events are audit-only', () => {
+  const out = tmp.path('exp-model');
+  a.exportRecords({ outDir: out, labels: { model: 'c4-v1' }, recordIds: a.recordIdsByName(['A0003', 'E07509', 'A0021']) });
+  const csv = readFileSync(`${out}/labels.csv`, 'utf8').trim().split('\n');
+  assert.deepEqual(csv, ['record_id,patient_id,chapman4,cpsc9', 'A0003,,AFIB,', 'E07509,,SR,', 'A0021,,,']);
+  const out2 = tmp.path('exp-ann');
+  a.exportRecords({ outDir: out2, labels: { annotator: 'dr x' }, recordIds: a.recordIdsByName(['A0021', 'A0003']), patientIds: false });
+  assert.deepEqual(readFileSync(`${out2}/labels.csv`, 'utf8').trim().split('\n'), ['record_id,patient_id,chapman4,cpsc9', 'A0021,,,STE', 'A0003,,,']);
+  const before = a.groundTruth('cpsc9', { source: 'consensus' });
+  const ev = a.recordEvent({ kind: 'model', recordId: id('A0003'), labelSet: 'cpsc9', classes: ['PVC'], modelVersion: 'c9-v7' });
+  assert.equal(ev.kind, 'model');
+  assert.equal(ev.source, 'c9-v7');
+  assert.deepEqual(a.groundTruth('cpsc9', { source: 'consensus' }), before);
+  assert.equal(a.recordEvent({ kind: 'annotator', recordId: id('A0003'), labelSet: 'cpsc9', classes: ['AF'], annotator: 'eve' }).kind, 'annotator');
 });
