@@ -105,6 +105,8 @@ test('every format, multi-rate, invalid samples, EDF and CSV: names, rates and p
   assert.deepEqual(ch.map((c) => c.fs), [500, 250]);
   assert.equal(ch[0].samples[5], -32768);
   assert.equal(ch[0].invalidValue, -32768);
+  assert.deepEqual(ch.map((c) => c.nInvalid), [1, 0]);
+  assert.deepEqual(a.channels(a.recordIdsByName(['fmt16'])[0]).map((c) => c.nInvalid), [1, 0]);
 });
 
 test('labels and demographics travel; the export is de-identified (no free text, no dates, age > 89 → 90)', () => {

@@ -35,14 +35,10 @@ export function prepareRecord(rec: ParsedRecord): PreparedRecord {
   const blobs: Uint8Array[] = [];
   const nInvalid: number[] = [];
   for (const c of rec.channels) {
-    const blob = encodeSamples(c.samples);
+    const count = { invalidValue: c.invalidValue, invalid: 0 };
+    const blob = encodeSamples(c.samples, count);
     blobs.push(blob);
-    let bad = 0;
-    if (c.invalidValue !== null) {
-      const v = c.invalidValue;
-      for (let k = 0; k < c.samples.length; k++) if (c.samples[k] === v) bad++;
-    }
-    nInvalid.push(bad);
+    nInvalid.push(count.invalid);
     h.update(`${c.name}|${c.fs}|${c.gain}|${c.baseline}|${c.units}|${c.invalidValue}|${c.samples.length}\n`);
     h.update(blob);
   }

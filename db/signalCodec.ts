@@ -15,9 +15,14 @@ export type SignalEncoding = 'delta-varint' | 'int16' | 'int32';
 
 let scratch = new Uint8Array(1 << 20);
 
-/** Encodes in one pass into a reusable scratch buffer, then copies out the smaller of varint and raw. */
-export function encodeSamples(samples: Int32Array): Uint8Array {
+/**
+ * Encodes in one pass into a reusable scratch buffer, then copies out the smaller of varint and raw. When
+ * `count` is given, the same pass counts the samples equal to `count.invalidValue` into `count.invalid`.
+ */
+export function encodeSamples(samples: Int32Array, count?: { invalidValue: number | null; invalid: number }): Uint8Array {
   const n = samples.length;
+  const marker = count && count.invalidValue !== null ? count.invalidValue : null;
+  let invalid = 0;
   if (scratch.length < HEADER + 5 * n) scratch = new Uint8Array(HEADER + 5 * n);
   const buf = scratch;
   let p = HEADER;
@@ -26,6 +31,7 @@ export function encodeSamples(samples: Int32Array): Uint8Array {
   let hi = 0;
   for (let i = 0; i < n; i++) {
     const x = samples[i] | 0;
+    if (x === marker) invalid++;
     if (x < lo) lo = x;
     if (x > hi) hi = x;
     const d = (x - prev) | 0;
@@ -37,6 +43,7 @@ export function encodeSamples(samples: Int32Array): Uint8Array {
     }
     buf[p++] = z;
   }
+  if (count) count.invalid = invalid;
   const fits16 = lo >= -32768 && hi <= 32767;
   const rawBytes = n * (fits16 ? 2 : 4);
   let out: Uint8Array;
