@@ -135,6 +135,22 @@ export class Archive {
     return readChannels(this.db, recordId);
   }
 
+  /**
+   * Channels in physical units ((digital − baseline) / gain, in each channel's own units), NaN where a sample
+   * is invalid; all channels, or those whose file name or canonical lead name is listed (any case).
+   */
+  physicalSignals(recordId: number, leads?: string[]): { name: string; lead: string | null; fs: number; units: string; values: Float64Array }[] {
+    const want = leads?.map((l) => l.toLowerCase());
+    return this.channels(recordId)
+      .filter((c) => !want || want.includes(c.name.toLowerCase()) || (c.lead !== null && want.includes(c.lead.toLowerCase())))
+      .map((c) => {
+        const values = new Float64Array(c.samples.length);
+        const g = c.gain || 1;
+        for (let i = 0; i < values.length; i++) values[i] = c.invalidValue !== null && c.samples[i] === c.invalidValue ? NaN : (c.samples[i] - c.baseline) / g;
+        return { name: c.name, lead: c.lead, fs: c.fs, units: c.units, values };
+      });
+  }
+
   allRecordIds(): number[] {
     return pluck(this.db, 'SELECT id FROM records ORDER BY id').all() as number[];
   }

@@ -78,6 +78,9 @@ test('a record without lead V1 is archived and viewable but not model-ready; mod
   assert.equal(a.record(rid).modelReady, false);
   assert.deepEqual(a.record(rid).missingModelLeads, ['V1']);
   assert.throws(() => a.modelInput(rid), /record twolead is not model-ready: it has no lead V1/);
+  const sig = a.physicalSignals(rid, ['ii']);
+  assert.deepEqual(sig.map((x) => [x.name, x.fs, x.units]), [['II', 250, 'mV']]);
+  assert.deepEqual([...sig[0].values], [2 / 200, 3 / 200, 4 / 200, 5 / 200]);
   assert.equal(a.listRecords({ modelReady: false }).rows[0].name, 'twolead');
 });
 
