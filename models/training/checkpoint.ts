@@ -3,8 +3,8 @@
  * tensors (parameters, Adam moments, best weights) in the weights-file format. Written to a temporary
  * folder and renamed, so an interrupted write leaves the previous checkpoint intact.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { NamedWeights } from '../weights.ts';
 import { decodeWeights, encodeWeights, type WeightsManifest } from '../weightsFile.ts';
 
@@ -52,8 +52,17 @@ export function saveCheckpoint(dir: string, ck: Checkpoint): void {
   rmSync(old, { recursive: true, force: true });
 }
 
-export function loadCheckpoint(dir: string): Checkpoint | null {
-  if (!existsSync(join(dir, 'checkpoint.json'))) return null;
+/** A kill between saveCheckpoint's two renames leaves only `<dir>.old-<pid>`: the last whole checkpoint. */
+function previousCheckpoint(dir: string): string | null {
+  if (!existsSync(dirname(dir))) return null;
+  const prefix = `${basename(dir)}.old-`;
+  const old = readdirSync(dirname(dir)).find((f) => f.startsWith(prefix) && existsSync(join(dirname(dir), f, 'checkpoint.json')));
+  return old ? join(dirname(dir), old) : null;
+}
+
+export function loadCheckpoint(checkpointDir: string): Checkpoint | null {
+  const dir = existsSync(join(checkpointDir, 'checkpoint.json')) ? checkpointDir : previousCheckpoint(checkpointDir);
+  if (!dir) return null;
   const meta = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as CheckpointMeta;
   const manifest = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as WeightsManifest;
   const all = decodeWeights(manifest, readFileSync(join(dir, 'state.bin')), join(dir, 'state.bin'));
