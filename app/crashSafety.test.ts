@@ -9,14 +9,14 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openArchive } from '../db/archive.ts';
 import { loadModelPackage, ModelPackageError, saveModelPackage } from '../models/package/modelPackage.ts';
-import { loadCheckpoint } from '../models/training/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../models/training/checkpoint.ts';
 import { sharedLabels } from '../models/data/sharedDataset.ts';
 import { fixtureWeights } from '../models/testing/parityFixture.ts';
 import { configFor } from '../models/testing/packageConfig.ts';
@@ -220,4 +220,23 @@ test('SIGKILL mid model save: only complete packages are visible, and a leftover
       assert.ok(err instanceof ModelPackageError, String(err));
     }
   }
+});
+
+test('a kill between the checkpoint\'s two renames leaves the previous checkpoint, which a rerun still finds', () => {
+  const dir = join(tmp, 'ck-window', 'run');
+  const t = (v: number) => new Map([['w', { shape: [2], data: new Float32Array([v, -v]) }]]);
+  const ck = (epoch: number): Checkpoint => ({
+    meta: { runKey: 'k', epoch, rngState: 1, adamStep: epoch, bestEpoch: epoch, bestScore: 0.5, epochsSinceBest: 0, history: [], done: false },
+    params: t(epoch), best: t(epoch), adamM: t(0), adamV: t(0),
+  });
+  saveCheckpoint(dir, ck(1));
+  saveCheckpoint(dir, ck(2));
+  // saveCheckpoint renames the current folder to <dir>.old-<pid> before renaming the new one in: a
+  // SIGKILL between the two leaves exactly this state.
+  renameSync(dir, `${dir}.old-4242`);
+  const found = loadCheckpoint(dir);
+  assert.equal(found?.meta.epoch, 2);
+  assert.deepEqual([...found!.params.get('w')!.data], [2, -2]);
+  saveCheckpoint(dir, ck(3));
+  assert.equal(loadCheckpoint(dir)?.meta.epoch, 3, 'a newer checkpoint wins over the leftover');
 });
