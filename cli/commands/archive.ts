@@ -13,7 +13,13 @@ function out(json: boolean, obj: unknown, human: string): void {
 
 function openExisting(file: string, readonly: boolean) {
   if (!existsSync(file)) throw new Error(`${file}: no such archive`);
-  return openArchive(file, { readonly });
+  try {
+    return openArchive(file, { readonly });
+  } catch (err) {
+    // An archive from an older x3ecg needs its schema steps applied once, which a read-only open cannot do.
+    if (readonly && err instanceof Error && /needs upgrading/.test(err.message)) return openArchive(file);
+    throw err;
+  }
 }
 
 export function registerArchiveCommands(program: Command): void {
