@@ -42,3 +42,32 @@ export function stratifiedSplit<T extends Splittable>(items: T[], valFraction: n
   }
   return { train, val };
 }
+
+/** k stratified folds (patient-grouped like stratifiedSplit); fold i is the held-out part of split i. */
+export function stratifiedFolds<T extends Splittable>(items: T[], k: number, seed: number): T[][] {
+  if (!Number.isInteger(k) || k < 2) throw new Error(`folds must be an integer ≥ 2, got ${k}`);
+  const counts = new Map<number, number>();
+  for (const it of items) for (const c of it.target) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const groups = new Map<string, T[]>();
+  for (const it of items) {
+    const g = it.patientId ? `p:${it.patientId}` : `r:${it.key}`;
+    groups.set(g, [...(groups.get(g) ?? []), it]);
+  }
+  const strata = new Map<number, T[][]>();
+  for (const g of groups.values()) {
+    const rarest = g.flatMap((x) => x.target).sort((a, b) => (counts.get(a)! - counts.get(b)!) || a - b)[0] ?? -1;
+    strata.set(rarest, [...(strata.get(rarest) ?? []), g]);
+  }
+  const rng = new Rng(seed ^ 0xf01d);
+  const folds: T[][] = Array.from({ length: k }, () => []);
+  let next = 0; // continue the round-robin across strata so fold sizes stay even
+  for (const key of [...strata.keys()].sort((a, b) => a - b)) {
+    const gs = strata.get(key)!;
+    for (let i = gs.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [gs[i], gs[j]] = [gs[j], gs[i]];
+    }
+    for (const g of gs) folds[next++ % k].push(...g);
+  }
+  return folds;
+}

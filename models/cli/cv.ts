@@ -1,0 +1,101 @@
+/**
+ * npm run cv -- --task chapman4|cpsc9 [--folds 5] [--sources LIST] [--data DIR] [--mode full|last-stage|head]
+ *   [--epochs 70] [--seed 22] [--batch-size N] [--crops] [--prune] [--json]
+ * k-fold cross-validation with the engine's own pipeline: for each fold, train from scratch on the other
+ * folds (a stratified fifth of them kept for early stopping and thresholds), score the held-out fold;
+ * with --prune, also 80 %-prune + 5 masked epochs and score again. Prints per-fold and mean ± sd macro F1.
+ */
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { initBackend, activeBackendLabel } from '../backend.ts';
+import { sharedLabels, readSharedRecord } from '../data/sharedDataset.ts';
+import { initialWeights } from '../network/params.ts';
+import { taskFor } from '../package/modelConfig.ts';
+import { train, type TrainExample, type TrainMode } from '../training/trainer.ts';
+import { stratifiedFolds, stratifiedSplit } from '../training/split.ts';
+import { pruneAndFineTune } from '../pruning/prune.ts';
+import { createInferenceEngine } from '../inference.ts';
+import { windowsOf } from '../preprocess.ts';
+import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel } from '../metrics.ts';
+import type { NamedWeights } from '../weights.ts';
+
+const { values: o } = parseArgs({
+  options: {
+    task: { type: 'string' },
+    folds: { type: 'string', default: '5' },
+    sources: { type: 'string' },
+    data: { type: 'string', default: fileURLToPath(new URL('../../../shared/data', import.meta.url)) },
+    mode: { type: 'string', default: 'full' },
+    epochs: { type: 'string', default: '70' },
+    seed: { type: 'string', default: '22' },
+    'batch-size': { type: 'string' },
+    crops: { type: 'boolean', default: false },
+    prune: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+if (!o.task) throw new Error('give --task chapman4|cpsc9');
+const task = taskFor(o.task);
+const k = Number(o.folds);
+const seed = Number(o.seed);
+const mode = o.mode as TrainMode;
+const mw = o.crops ? 'mean' : 'first';
+const sources = o.sources?.split(',');
+
+await initBackend();
+const rows = sharedLabels(o.data!, o.task).filter((r) => !sources || sources.includes(r.source));
+const examples: (TrainExample & { patientId: string | null })[] = rows.map((r) => ({ key: r.name, patientId: r.patientId, load: () => readSharedRecord(o.data!, r.name), target: r.classes }));
+const folds = stratifiedFolds(examples, k, seed);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+log(`cv ${o.task}: ${examples.length} records${sources ? ` from ${sources.join(',')}` : ''}, ${k} folds, mode ${mode}, ${o.epochs} epochs, backend ${activeBackendLabel()}`);
+
+async function score(weights: NamedWeights, test: TrainExample[], thresholds: number[] | null): Promise<number> {
+  const eng = await createInferenceEngine(weights, task.multilabel);
+  try {
+    const probs: number[][] = [];
+    for (const ex of test) {
+      const p = await eng.predict(windowsOf(ex.load(), mw));
+      probs.push(p[0].probabilities.map((_, c) => p.reduce((a, q) => a + q.probabilities[c], 0) / p.length));
+    }
+    if (task.multilabel) {
+      const truth = test.map((e) => task.classes.map((_, c) => (e.target.includes(c) ? 1 : 0)));
+      return evaluateMultilabel(task.classes, truth, probs, thresholds ?? task.classes.map(() => 0.5)).macroF1;
+    }
+    return evaluateSingleLabel(task.classes, test.map((e) => e.target[0]), probs).macroF1;
+  } finally {
+    await eng.dispose();
+  }
+}
+
+const results: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number }[] = [];
+for (let f = 0; f < k; f++) {
+  const t0 = performance.now();
+  const test = folds[f];
+  const rest = folds.filter((_, i) => i !== f).flat();
+  const { train: tr, val } = stratifiedSplit(rest, 0.2, seed + f);
+  const common = { numClasses: task.classes.length, multilabel: task.multilabel, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f };
+  const r = await train(initialWeights(task.classes.length, seed + f), tr, val, { ...common, mode, epochs: Number(o.epochs), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
+  const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: await score(r.weights, test, r.thresholds), seconds: 0, bestEpoch: r.bestEpoch };
+  if (o.prune) {
+    const p = await pruneAndFineTune(r.weights, tr, val, { ...common, sparsity: 0.8, fineTuneEpochs: 5, mode });
+    let th = r.thresholds;
+    if (task.multilabel && p.fineTune) th = p.fineTune.thresholds ?? th;
+    entry.prunedMacroF1 = await score(p.weights, test, th);
+  }
+  entry.seconds = (performance.now() - t0) / 1000;
+  results.push(entry);
+  log(`fold ${f + 1}/${k}: held-out macro F1 ${entry.macroF1.toFixed(4)}${entry.prunedMacroF1 !== undefined ? `, pruned ${entry.prunedMacroF1.toFixed(4)}` : ''} (n ${test.length}, best epoch ${r.bestEpoch}, ${entry.seconds.toFixed(0)} s)`);
+}
+const stats = (v: number[]) => {
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  return { mean: m, sd: Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1)) };
+};
+const dense = stats(results.map((r) => r.macroF1));
+const pruned = o.prune ? stats(results.map((r) => r.prunedMacroF1!)) : null;
+const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
+if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+else {
+  for (const r of results) console.log(`fold ${r.fold}: macro F1 ${r.macroF1.toFixed(4)}${r.prunedMacroF1 !== undefined ? ` (pruned ${r.prunedMacroF1.toFixed(4)})` : ''}  n ${r.n}  ${r.seconds.toFixed(0)} s`);
+  console.log(`mean macro F1 ${dense.mean.toFixed(4)} ± ${dense.sd.toFixed(4)}${pruned ? `; pruned ${pruned.mean.toFixed(4)} ± ${pruned.sd.toFixed(4)}` : ''}`);
+}
+process.exit(0);
