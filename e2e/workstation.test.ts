@@ -8,7 +8,8 @@
  * services' own answer) is skipped with that method named: the test stays, nothing is faked.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -329,6 +330,22 @@ test('(4) review 20 records with the keyboard only, correct some, undo one; the 
   await page.getByTestId('archive-total').filter({ hasText: /^1 shown$/ }).waitFor({ timeout: 15_000 });
   await page.locator('[data-testid=archive-row] [data-testid=cell-name]').first().click();
   await page.locator(`[data-testid=history-event][data-kind=undo][data-source="${ANNOTATOR}"]`).first().waitFor({ timeout: 15_000 });
+
+  // The corrections leave the workstation with the dataset export (consensus labels).
+  const outDir = mkdtempSync(join(tmpdir(), 'x3ecg-e2e-export-'));
+  try {
+    await openTab(page, '6');
+    await page.getByTestId('export-source').selectOption('consensus');
+    await page.getByTestId('export-dir').fill(outDir);
+    await page.getByTestId('export-start').click();
+    await settle(page, '[data-testid=export-summary]', ['[data-testid=export-progress][data-state=failed]', '[data-testid=notice-error]'], 60_000);
+    const csvFile = readdirSync(outDir).find((f) => f.endsWith('.csv'));
+    assert.ok(csvFile, `no labels CSV in ${readdirSync(outDir).slice(0, 5).join(', ')}`);
+    const line = readFileSync(join(outDir, csvFile), 'utf8').split(/\r?\n/).find((l) => l.startsWith(`${fixed.name},`));
+    assert.ok(line?.split(',').includes(fixed.cls), `exported row for ${fixed.name}: ${line}`);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
   done.reviewed = true;
 });
 
