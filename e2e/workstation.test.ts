@@ -138,7 +138,14 @@ test('(1) import a source folder and its labels; the archive lists the records w
   if (!(await needs(t, [['labels.sets', {}], ['records.list', {}]]))) return;
   const { page } = app;
   await page.getByTestId('open-import').click();
-  await page.getByTestId('import-paths').fill(sourceDir);
+  // A folder dropped from a file manager arrives as a file:// URI: the dialog turns it into its path.
+  await page.getByTestId('import-drop').evaluate((el: any, uri: string) => {
+    const g = globalThis as any;
+    const dt = new g.DataTransfer();
+    dt.setData('text/uri-list', uri);
+    el.dispatchEvent(new g.DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, `file://${sourceDir.split('/').map(encodeURIComponent).join('/')}`);
+  assert.equal(await page.getByTestId('import-paths').inputValue(), sourceDir);
   await page.getByTestId('import-labels').fill(labelsCsv);
   await page.getByTestId('import-start').click();
   const ok = await orNotWired(t, () => page.locator('[data-testid=import-progress][data-state=done]').waitFor({ timeout: 90_000 }));
