@@ -214,6 +214,21 @@ test('(2) open a record: the grid is calibrated (1 mV = 10 mm, 1 s = 25 mm at th
   const secMm = m.traceSpanPx / mm / 9.998;
   assert.ok(Math.abs(secMm - 25) <= 0.1, `1 s spans ${secMm.toFixed(3)} mm`);
   await app.screenshot('2-viewer-calibrated');
+
+  // Calipers: two clicks 25 mm apart and 10 mm up read 1 s, 1 mV and 60 bpm (within a pixel).
+  await page.keyboard.press('c');
+  const box = (await grid.boundingBox())!;
+  const x0 = box.x + marginPx + 40;
+  const y0 = box.y + raw.height - 40;
+  await page.mouse.click(x0, y0);
+  await page.mouse.click(x0 + 25 * declared, y0 - 10 * declared);
+  const reading = await page.getByTestId('caliper-reading').innerText();
+  const [, dt, dv, bpm] = /Δt\s*([\d.]+) ms.*ΔV\s*(-?[\d.]+) mV.*HR\s*(\d+) bpm/s.exec(reading) ?? [];
+  assert.ok(Math.abs(Number(dt) - 1000) <= 11, `Δt ${dt} ms (${reading})`);
+  assert.ok(Math.abs(Number(dv) - 1) <= 0.03, `ΔV ${dv} mV`);
+  assert.ok(Math.abs(Number(bpm) - 60) <= 1, `HR ${bpm} bpm`);
+  await app.screenshot('2-calipers');
+  await page.keyboard.press('c');
 });
 
 test('(3) predict: per-class probabilities and a Grad-CAM strip under I, II and V1', { timeout: 360_000 }, async (t) => {
