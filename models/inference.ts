@@ -6,9 +6,8 @@
 import type { NamedWeights } from './weights.ts';
 import { FEATURE_DIM, NUM_LEADS, STAGE3_LENGTH } from './network/architecture.ts';
 import { numClassesOf } from './network/params.ts';
-import { TfjsModel, type WindowPrediction } from './tfjsModel.ts';
+import { stackWindows, TfjsModel, type WindowPrediction } from './tfjsModel.ts';
 import { activeBackendLabel, initBackend } from './backend.ts';
-import { WINDOW } from './preprocess.ts';
 
 export type EnginePreference = 'auto' | 'onnx' | 'tfjs';
 
@@ -25,12 +24,6 @@ export interface InferenceEngine {
 }
 
 const BATCH = 16;
-
-function stack(windows: Float32Array[]): Float32Array {
-  const out = new Float32Array(windows.length * NUM_LEADS * WINDOW);
-  windows.forEach((w, i) => out.set(w, i * NUM_LEADS * WINDOW));
-  return out;
-}
 
 export function probabilities(logits: ArrayLike<number>, multilabel: boolean): number[] {
   const l = Array.from(logits);
@@ -64,7 +57,7 @@ async function onnxEngine(weights: NamedWeights, multilabel: boolean): Promise<I
       const out: WindowPrediction[] = [];
       for (let i = 0; i < windows.length; i += BATCH) {
         const chunk = windows.slice(i, i + BATCH);
-        out.push(...rowsOf(await eng.run(stack(chunk), chunk.length), chunk.length));
+        out.push(...rowsOf(await eng.run(stackWindows(chunk), chunk.length), chunk.length));
         onBatch?.(Math.min(i + BATCH, windows.length));
       }
       return out;
@@ -74,7 +67,7 @@ async function onnxEngine(weights: NamedWeights, multilabel: boolean): Promise<I
       const n = NUM_LEADS * FEATURE_DIM;
       for (let i = 0; i < windows.length; i += BATCH) {
         const chunk = windows.slice(i, i + BATCH);
-        const f = await eng.features(stack(chunk), chunk.length);
+        const f = await eng.features(stackWindows(chunk), chunk.length);
         chunk.forEach((_, j) => out.push(f.slice(j * n, (j + 1) * n)));
         onBatch?.(Math.min(i + BATCH, windows.length));
       }

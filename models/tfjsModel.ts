@@ -26,7 +26,8 @@ export interface Stage3Output extends WindowPrediction {
   features: Float32Array[];
 }
 
-function stackWindows(windows: Float32Array[]): Float32Array {
+/** [3, 5000] windows back to back: the lead-major batch the engines take. */
+export function stackWindows(windows: Float32Array[]): Float32Array {
   const out = new Float32Array(windows.length * NUM_LEADS * WINDOW);
   windows.forEach((w, i) => out.set(w, i * NUM_LEADS * WINDOW));
   return out;
