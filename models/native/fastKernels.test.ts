@@ -5,6 +5,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerFastKernels, unregisterFastKernels, FAST_KERNELS } from './index.ts';
 import { depthwiseBackpropFilter, depthwiseBackpropInput, depthwiseForward, type DepthwiseGeometry } from './depthwiseKernels.ts';
 import { depthwiseWasm } from './depthwiseWasm.ts';
+import { loadNativeAddon } from './nativeAddon.ts';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 interface Case {
   x: number[];
@@ -53,7 +58,7 @@ function close(a: Float32Array, b: Float32Array, what: string): void {
 test('fast depthwise kernels match tfjs cpu kernels: forward, input and filter gradients', async () => {
   await tf.setBackend('cpu');
   const reference = cases.map((c, i) => run(c, 10 * i + 1));
-  const { registered } = registerFastKernels(tf);
+  const { registered } = registerFastKernels(tf, 'cpu', { addon: null });
   try {
     assert.deepEqual(registered, [...FAST_KERNELS]);
     cases.forEach((c, i) => {
@@ -72,7 +77,7 @@ test('on wasm (which has no depthwise backprop) the fast kernels give the cpu gr
   const reference = cases.map((c, i) => run(c, 10 * i + 1));
   assert.ok(await tf.setBackend('wasm'));
   assert.equal(tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm'), undefined);
-  registerFastKernels(tf);
+  registerFastKernels(tf, 'wasm', { addon: null });
   try {
     cases.forEach((c, i) => {
       const fast = run(c, 10 * i + 1);
@@ -98,4 +103,41 @@ test('WASM SIMD 1-D kernels equal the JS kernels, with padding, stride 2 and a c
     close(simd.backpropInput(g, dy, w), depthwiseBackpropInput(g, dy, w), `C${C} K${K} s${s} dx`);
     close(simd.backpropFilter(g, x, dy), depthwiseBackpropFilter(g, x, dy), `C${C} K${K} s${s} dfilter`);
   }
+});
+
+/** Builds the optional addon into a temp dir (g++ and Node's headers); undefined where they are missing. */
+function buildAddonForTest() {
+  if (!existsSync('/usr/include/node/node_api.h') || spawnSync('g++', ['--version']).status !== 0) return undefined;
+  const out = `${mkdtempSync(`${tmpdir()}/x3ecg-native-`)}/x3ecg_native.node`;
+  const r = spawnSync('sh', [fileURLToPath(new URL('./buildAddon.sh', import.meta.url)), out], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return loadNativeAddon(out);
+}
+
+test('native BatchMatMul (optional addon) equals the backend kernels: transposes, batch broadcast, 2-D', async (t) => {
+  const addon = buildAddonForTest();
+  if (!addon) return t.skip('no g++ or Node headers here: the addon is optional');
+  const shapes: [number[], number[], boolean, boolean][] = [
+    [[37, 19], [19, 23], false, false],
+    [[3, 19, 37], [3, 23, 19], true, true],
+    [[2, 40, 64], [64, 33], false, false],
+    [[1, 50, 8], [4, 8, 50], false, false],
+    [[130, 70], [130, 45], true, false],
+  ];
+  const product = () =>
+    shapes.map(([sa, sb, ta, tb], i) =>
+      tf.tidy(() => tf.matMul(random(sa, 7 * i + 1), random(sb, 7 * i + 2), ta, tb).dataSync() as Float32Array),
+    );
+  for (const backend of ['cpu', 'wasm']) {
+    assert.ok(await tf.setBackend(backend));
+    const reference = product();
+    const { registered } = registerFastKernels(tf, backend, { addon });
+    try {
+      assert.ok(registered.includes('BatchMatMul'));
+      product().forEach((v, i) => close(v, reference[i], `${backend} matMul case ${i}`));
+    } finally {
+      unregisterFastKernels(tf, backend);
+    }
+  }
+  await tf.setBackend('cpu');
 });

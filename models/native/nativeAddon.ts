@@ -1,0 +1,29 @@
+/**
+ * Loads the optional native kernels (addon/x3ecgNative.cc, built by buildAddon.sh for this CPU).
+ * Absent addon → undefined, and callers keep the JS/WASM kernels.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeAddon {
+  /** C[b] = op(A[b])·op(B[b]) for b < batch; row-major; batch strides in elements (0 broadcasts). */
+  sgemm(a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, strideA: number, strideB: number, threads: number): void;
+}
+
+export const DEFAULT_ADDON_PATH = fileURLToPath(new URL('./build/x3ecg_native.node', import.meta.url));
+
+const cache = new Map<string, NativeAddon | undefined>();
+
+export function loadNativeAddon(path = process.env.X3ECG_NATIVE_ADDON ?? DEFAULT_ADDON_PATH): NativeAddon | undefined {
+  if (!cache.has(path)) {
+    let addon: NativeAddon | undefined;
+    try {
+      if (existsSync(path)) addon = createRequire(import.meta.url)(path) as NativeAddon;
+    } catch {
+      addon = undefined; // built for another CPU or Node ABI: ignore it
+    }
+    cache.set(path, addon);
+  }
+  return cache.get(path);
+}
