@@ -154,19 +154,14 @@ export function registerModelCommands(program: Command): void {
   const evaluate = program.command('evaluate').description('macro/per-class F1, precision, recall, AUROC and confusion on records with ground truth');
   sourceOptions(taskOption(evaluate))
     .option('--model <version|path>', 'model version or package folder (default: the task\'s active model)')
-    .option('--split <name>', 'only the records of this split of the model (train|val)')
+    .option('--split <name>', "only this split's records: the model's own train|val, or an archive split NAME[:PART] (default part: test)")
     .option('--multi-window <mode>', 'first or mean')
     .option('--engine <engine>', 'auto|onnx|tfjs', 'auto')
     .option('--json', 'one JSON object on stdout')
     .action(async (o: SourceOpts & { task?: string; model?: string; split?: string; multiWindow?: 'first' | 'mean'; engine: 'auto' | 'onnx' | 'tfjs'; json?: boolean }) => {
       const model = await resolveModel(o);
       let source = sourceOf(o);
-      if (o.split) {
-        const cfg = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')) as { provenance: { splitIds: Record<string, (string | number)[]> | null } };
-        const ids = cfg.provenance.splitIds?.[o.split];
-        if (!ids) throw new Error(`${model}: has no split ${o.split}`);
-        source = source.kind === 'archive' ? { ...source, recordIds: ids.filter((i): i is number => typeof i === 'number') } : source.kind === 'shared' ? { ...source, names: ids.map(String) } : source;
-      }
+      if (o.split) source = await splitSource(model, source, o.split);
       const saveAs = `${o.split ?? 'all'}-${o.archive ? basename(o.archive) : 'data'}${o.ids ? `-${basename(o.ids)}` : ''}`;
       const r = await runJob('evaluate', { model, source, multiWindow: o.multiWindow, engine: o.engine, saveAs }, !!o.json && !process.stderr.isTTY);
       print(!!o.json, r, () => [`${r.version} on ${r.n} records (${r.engine}): macro F1 ${r.macroF1.toFixed(4)}, macro AUROC ${r.macroAuroc?.toFixed(4) ?? '–'}`, ...r.perClass.map((c) => `  ${c.class.padEnd(8)} F1 ${c.f1.toFixed(3)}  P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  AUROC ${c.auroc?.toFixed(3) ?? '–'}  n ${c.support}`)].join('\n'));
@@ -225,6 +220,29 @@ export function registerModelCommands(program: Command): void {
       await registerVersion(o, r.dir, r.version, cfg.task.labelSet);
       print(!!o.json, r, () => `${r.version}: sparsity ${(r.sparsity * 100).toFixed(1)} %, ${(r.bytesOnDisk / 1e6).toFixed(2)} MB on disk (parent ${(r.bytesParent / 1e6).toFixed(2)} MB), val macro F1 ${r.valMacroF1Before.toFixed(4)} → ${r.valMacroF1After.toFixed(4)}`);
     });
+}
+
+/** Narrows a source to a split: the model's own train/val ids, else an archive split `NAME[:PART]`. */
+async function splitSource(model: string, source: DataSourceSpec, split: string): Promise<DataSourceSpec> {
+  const cfg = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')) as { provenance: { splitIds: Record<string, (string | number)[]> | null } };
+  const own = cfg.provenance.splitIds?.[split];
+  if (own) {
+    if (source.kind === 'archive') return { ...source, names: undefined, recordIds: own.filter((i): i is number => typeof i === 'number') };
+    if (source.kind === 'shared') return { ...source, names: own.map(String) };
+    return source;
+  }
+  if (source.kind !== 'archive') throw new Error(`${model}: has no split ${split}`);
+  const [name, part] = split.split(':');
+  const a = await openArchiveFile(source.file);
+  try {
+    const s = a.split?.(name);
+    if (!s) throw new Error(`${source.file}: no split ${name}`);
+    const ids = part ? s.parts[part] : (s.parts.test ?? Object.values(s.parts).flat());
+    if (!ids) throw new Error(`${source.file}: split ${name} has no part ${part} (parts: ${Object.keys(s.parts).join(', ')})`);
+    return { ...source, names: undefined, recordIds: ids };
+  } finally {
+    a.close?.();
+  }
 }
 
 /** Records a new version in the archive's model registry. */

@@ -29,6 +29,8 @@ export interface ArchiveLike {
   modelInput(recordId: number): ModelInput;
   recordIdsByName(names: string[]): number[];
   allRecordIds?(): number[];
+  split?(name: string): { name: string; parts: Record<string, number[]> };
+  listSplits?(): string[];
   groundTruth(labelSet: string, opts?: { source?: ArchiveLabelSource }): { recordId: number; name: string; patientId: string | null; classes: (string | number)[] }[];
   savePredictions(version: string, labelSet: string, rows: { recordId: number; probabilities: number[] }[]): void;
   addModelVersion?(v: { version: string; task: string; parent: string | null; path: string; metrics: unknown; createdAt?: string }): void;
