@@ -58,11 +58,15 @@ test('cancel stops a running job at the next batch; no version is written', asyn
   const modelsDir = join(tmp, 'cancel-models');
   const id = runner.start('train', { task: 'chapman4', source, parent: parentDir, mode: 'last-stage', epochs: 50, seed: 2, batchSize: 4, patience: 0, modelsDir });
   let trainEvents = 0;
+  let afterCancel = 0;
   runner.onProgress(id, (p) => {
-    if (p.phase === 'train' && ++trainEvents === 1) runner.cancel(id);
+    if (p.phase !== 'train') return;
+    if (++trainEvents === 1) runner.cancel(id);
+    else afterCancel++;
   });
   await assert.rejects(runner.result(id), JobCancelledError);
-  assert.equal(trainEvents, 1);
+  // the flag is read between batches: at most the batch already running when it was set completes
+  assert.ok(trainEvents >= 1 && afterCancel <= 1, `${afterCancel} batches after cancel`);
   const versions = existsSync(modelsDir) ? readdirSync(modelsDir).filter((f) => !f.startsWith('.')) : [];
   assert.deepEqual(versions, []);
 });
