@@ -2,7 +2,7 @@
  * Preload (sandboxed): exposes exactly the typed API client as `window.api`, nothing of Node or
  * Electron. Must stay a single file with no imports but `electron` (sandboxed preloads cannot require).
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { ApiClient, ApiEvent } from '../api/contract.ts';
 
 const client: ApiClient = {
@@ -14,6 +14,14 @@ const client: ApiClient = {
       throw err;
     }
     return reply.result;
+  },
+  // A dropped File's real path, which only the preload can read (the page never sees Node).
+  pathForFile(file) {
+    try {
+      return webUtils.getPathForFile(file as File) || null;
+    } catch {
+      return null;
+    }
   },
   onEvent(listener) {
     const handler = (_e: IpcRendererEvent, event: ApiEvent) => listener(event);
