@@ -4,14 +4,15 @@
  */
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { errorBody, createDispatch } from '../app/dispatch.ts';
 import { createServices } from '../app/services.ts';
 import { contentSecurityPolicy } from '../server/csp.ts';
 import { isAppUrl, secureWindowOptions } from './windowOptions.ts';
 
 const archiveArg = process.argv.find((a) => a.startsWith('--archive='));
-const rendererIndex = join(__dirname, '..', 'dist', 'renderer', 'index.html');
+const root = fileURLToPath(new URL('..', import.meta.url));
+const rendererIndex = join(root, 'dist', 'renderer', 'index.html');
 const rendererUrl = pathToFileURL(rendererIndex).href;
 
 app.enableSandbox();
@@ -42,7 +43,7 @@ app.whenReady().then(async () => {
     done({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } });
   });
 
-  win = new BrowserWindow(secureWindowOptions(join(__dirname, 'preload.cjs')));
+  win = new BrowserWindow(secureWindowOptions(join(root, 'dist-electron', 'preload.cjs')));
   win.webContents.setWindowOpenHandler(({ url }) => {
     if (/^https?:\/\//.test(url)) void shell.openExternal(url);
     return { action: 'deny' };
