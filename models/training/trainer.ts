@@ -14,7 +14,7 @@ import { fromLeadMajor, lightx3ecg } from '../network/lightx3ecg.ts';
 import { leadAttentionHead } from '../network/leadAttention.ts';
 import { Rng, toTfLayout, type ParamMap } from '../network/params.ts';
 import { randomCrop, resampleTo500, windowsOf, WINDOW, type ModelInput } from '../preprocess.ts';
-import { TfjsModel, stackFeatures } from '../tfjsModel.ts';
+import { TfjsModel, stackFeatures, stackWindows } from '../tfjsModel.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel } from '../metrics.ts';
 import type { Masks } from '../pruning/magnitude.ts';
 import { activeBackendLabel } from '../backend.ts';
@@ -332,31 +332,23 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
         const ctx: ForwardContext = { params: model.params, training: true, bnBatchStats, seedFor, frozen: (n) => !trainable.has(n) };
         const loss_ = (logits: tf.Tensor2D) => lossFn(logits, targets, opts.numClasses, opts.multilabel, weightsPerClass);
         let value: tf.Scalar;
-        let grads: Record<string, tf.Tensor>;
+        let grads: Map<string, tf.Tensor>;
         if (opts.mode !== 'head' && opts.recompute !== false) {
-          const x = new Float32Array(items.length * NUM_LEADS * WINDOW);
-          items.forEach((w, i) => x.set(w, i * NUM_LEADS * WINDOW));
-          const xt = fromLeadMajor(x, items.length, WINDOW);
-          const r = segmentedGradients({ params: model.params, trainable, x: xt, loss: loss_, seedFor, bnBatchStats });
+          const xt = fromLeadMajor(stackWindows(items), items.length, WINDOW);
+          ({ loss: value, grads } = segmentedGradients({ params: model.params, trainable, x: xt, loss: loss_, seedFor, bnBatchStats }));
           xt.dispose();
-          value = r.loss;
-          grads = Object.fromEntries([...r.grads].map(([n, g]) => [model.params.get(n)!.name, g]));
         } else {
-          ({ value, grads } = tf.variableGrads(() => {
-            let logits: tf.Tensor2D;
-            if (opts.mode === 'head') {
-              const f = tf.tensor3d(stackFeatures(items), [items.length, NUM_LEADS, FEATURE_DIM]);
-              logits = leadAttentionHead(ctx, tf.unstack(f, 1) as tf.Tensor2D[]).logits;
-            } else {
-              const x = new Float32Array(items.length * NUM_LEADS * WINDOW);
-              items.forEach((w, i) => x.set(w, i * NUM_LEADS * WINDOW));
-              logits = lightx3ecg(ctx, fromLeadMajor(x, items.length, WINDOW)).logits;
-            }
+          const r = tf.variableGrads(() => {
+            const logits =
+              opts.mode === 'head'
+                ? leadAttentionHead(ctx, tf.unstack(tf.tensor3d(stackFeatures(items), [items.length, NUM_LEADS, FEATURE_DIM]), 1) as tf.Tensor2D[]).logits
+                : lightx3ecg(ctx, fromLeadMajor(stackWindows(items), items.length, WINDOW)).logits;
             return loss_(logits);
-          }, vars));
+          }, vars);
+          value = r.value;
+          grads = new Map(Object.entries(r.grads).map(([k, g]) => [byVarName.get(k)!, g]));
         }
-        const named = new Map(Object.entries(grads).map(([k, g]) => [byVarName.get(k)!, g]));
-        adam.apply(model.params, named, lr);
+        adam.apply(model.params, grads, lr);
         tf.tidy(() => {
           for (const [prefix, s] of bnBatchStats) {
             const rm = model.params.get(`${prefix}.running_mean`)!;
@@ -367,7 +359,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
         });
         if (masks.size) applyMaskTensors(model.params, masks);
         const loss = (await value.data())[0];
-        tf.dispose([value, ...Object.values(grads), ...[...bnBatchStats.values()].flatMap((s) => [s.mean, s.variance])]);
+        tf.dispose([value, ...grads.values(), ...[...bnBatchStats.values()].flatMap((s) => [s.mean, s.variance])]);
         lossSum += loss * batch.length;
         seen += batch.length;
         opts.onProgress?.({ phase: 'train', epoch, done: bi + 1, total: batches.length, loss });
