@@ -98,3 +98,27 @@ void dw_backprop_filter(const float* x, const float* dy, float* dw, int B, int L
     }
   }
 }
+
+// out[o, c] = Σ_i x[o, i, c] for x [outer, inner, C]: the reduction over the middle axes that BN
+// statistics, BN gradients and time pooling need (TF.js's wasm Sum/Mean transpose first).
+// Blocks of 256 rows accumulate in f32 SIMD, blocks add up in f64 (`scratch`: C floats + C doubles).
+__attribute__((export_name("reduce_middle")))
+void reduce_middle(const float* x, float* out, float* scratch, int outer, int inner, int C, float scale) {
+  float* part = scratch;
+  double* total = (double*)(scratch + ((C + 3) & ~3));
+  for (int o = 0; o < outer; o++) {
+    for (int c = 0; c < C; c++) total[c] = 0.0;
+    for (int i0 = 0; i0 < inner; i0 += 256) {
+      const int i1 = i0 + 256 < inner ? i0 + 256 : inner;
+      for (int c = 0; c < C; c++) part[c] = 0.f;
+      for (int i = i0; i < i1; i++) {
+        const float* row = x + ((long)o * inner + i) * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) wasm_v128_store(part + c, wasm_f32x4_add(wasm_v128_load(part + c), wasm_v128_load(row + c)));
+        for (; c < C; c++) part[c] += row[c];
+      }
+      for (int c = 0; c < C; c++) total[c] += part[c];
+    }
+    for (int c = 0; c < C; c++) out[(long)o * C + c] = (float)(total[c] * scale);
+  }
+}

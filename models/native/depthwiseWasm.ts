@@ -22,12 +22,15 @@ interface Exports {
   dw_forward: Kernel;
   dw_backprop_input: Kernel;
   dw_backprop_filter: Kernel;
+  reduce_middle: (x: number, out: number, scratch: number, outer: number, inner: number, C: number, scale: number) => void;
 }
 
 export interface DepthwiseWasm {
   forward(g: DepthwiseGeometry, x: Float32Array, w: Float32Array): Float32Array;
   backpropInput(g: DepthwiseGeometry, dy: Float32Array, w: Float32Array): Float32Array;
   backpropFilter(g: DepthwiseGeometry, x: Float32Array, dy: Float32Array): Float32Array;
+  /** out[o, c] = scale·Σ_i x[o, i, c] for x [outer, inner, C]. */
+  reduceMiddle(x: Float32Array, outer: number, inner: number, channels: number, scale: number): Float32Array;
 }
 
 /** The SIMD kernels cover 1-D geometry only. */
@@ -48,10 +51,10 @@ function create(): DepthwiseWasm | undefined {
   const base = (Number(ex.__heap_base.value) + 15) & ~15;
 
   /** Lays operands out back to back from the heap base, growing memory as needed; returns byte offsets. */
-  const place = (inputs: Float32Array[], outLength: number): number[] => {
+  const place = (inputs: Float32Array[], ...outLengths: number[]): number[] => {
     const offsets: number[] = [];
     let at = base;
-    for (const a of [...inputs.map((i) => i.length), outLength]) {
+    for (const a of [...inputs.map((i) => i.length), ...outLengths]) {
       offsets.push(at);
       at += ((a * 4 + 15) & ~15);
     }
@@ -69,6 +72,12 @@ function create(): DepthwiseWasm | undefined {
     forward: (g, x, w) => run(ex.dw_forward, g, x, w, g.batchSize * g.outWidth * g.channels),
     backpropInput: (g, dy, w) => run(ex.dw_backprop_input, g, dy, w, g.batchSize * g.inWidth * g.channels),
     backpropFilter: (g, x, dy) => run(ex.dw_backprop_filter, g, x, dy, g.filterWidth * g.channels),
+    reduceMiddle(x, outer, inner, channels, scale) {
+      if (x.length !== outer * inner * channels) throw new Error(`reduceMiddle: ${x.length} values are not ${outer}×${inner}×${channels}`);
+      const [px, po, ps] = place([x], outer * channels, 3 * channels + 4);
+      ex.reduce_middle(px, po, ps, outer, inner, channels, scale);
+      return new Float32Array(ex.memory.buffer, po, outer * channels).slice();
+    },
   };
 }
 

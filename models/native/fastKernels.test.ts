@@ -141,3 +141,36 @@ test('native BatchMatMul (optional addon) equals the backend kernels: transposes
   }
   await tf.setBackend('cpu');
 });
+
+test('wasm Sum and Mean over middle axes equal the cpu kernels; other axes fall back', async () => {
+  const calls: [number[], number | number[], boolean][] = [
+    [[4, 50, 16], [0, 1], false],
+    [[4, 50, 16], 1, true],
+    [[3, 7, 5, 6], [1, 2], false],
+    [[2, 300, 13], [0, 1], true],
+    [[4, 50, 16], -1, false],
+    [[4, 50, 16], [0, 2], false],
+    [[6, 9], 0, false],
+  ];
+  const reduce = () =>
+    calls.flatMap(([shape, axis, keep], i) =>
+      tf.tidy(() => {
+        const x = random(shape, 5 * i + 1);
+        return [tf.sum(x, axis, keep), tf.mean(x, axis, keep)].map((t) => ({ shape: t.shape, data: t.dataSync() as Float32Array }));
+      }),
+    );
+  await tf.setBackend('cpu');
+  const reference = reduce();
+  assert.ok(await tf.setBackend('wasm'));
+  const { registered } = registerFastKernels(tf, 'wasm', { addon: null });
+  try {
+    assert.ok(registered.includes('Sum') && registered.includes('Mean'));
+    reduce().forEach((r, i) => {
+      assert.deepEqual(r.shape, reference[i].shape, `call ${i} shape`);
+      close(r.data, reference[i].data, `call ${i}`);
+    });
+  } finally {
+    unregisterFastKernels(tf, 'wasm');
+    await tf.setBackend('cpu');
+  }
+});

@@ -154,6 +154,32 @@ function batchMatMulFunc(addon: NativeAddon, previous: KernelConfig | undefined,
   };
 }
 
+/**
+ * Sum and Mean over a run of middle axes (x viewed as [outer, inner, C], reducing `inner`): BN batch
+ * statistics and their gradients, and time pooling. wasm transposes before such reductions. Other
+ * axes, dtypes or a reduced last axis go to the backend's kernel.
+ */
+function reduceMiddleFunc(name: 'Sum' | 'Mean', previous: KernelConfig | undefined): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const r = x.shape.length;
+    const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + r : a)))].sort((p, q) => p - q);
+    const contiguous = axes.length > 0 && axes.every((a, i) => a === axes[0] + i);
+    const simd = depthwiseWasm();
+    if (x.dtype !== 'float32' || r < 2 || !contiguous || axes[axes.length - 1] >= r - 1 || !simd) {
+      if (!previous) throw new Error(`fast kernels: ${name} with these inputs is not supported`);
+      return previous.kernelFunc(args);
+    }
+    const channels = x.shape.slice(axes[axes.length - 1] + 1).reduce((p, q) => p * q, 1);
+    const inner = axes.reduce((p, a) => p * x.shape[a], 1);
+    const outer = x.shape.slice(0, axes[0]).reduce((p, q) => p * q, 1);
+    const out = simd.reduceMiddle(read(args.backend, x), outer, inner, channels, name === 'Mean' ? 1 / inner : 1);
+    const shape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    return write(args.backend, shape, out);
+  };
+}
+
 /** Per backend: the kernels that were registered before ours (for fallback and unregistering). */
 const replaced = new Map<string, Map<string, KernelConfig | undefined>>();
 
@@ -170,11 +196,13 @@ export function registerFastKernels(
   const done = replaced.get(backendName);
   if (done) return { registered: [...done.keys()], backend: backendName };
   const addon = opts.addon === null ? undefined : (opts.addon ?? loadNativeAddon());
-  const names: string[] = [...FAST_KERNELS, ...(addon ? ['BatchMatMul'] : [])];
+  // Reductions only on wasm: cpu's own Sum/Mean do not transpose.
+  const names: string[] = [...FAST_KERNELS, ...(backendName === 'wasm' ? ['Sum', 'Mean'] : []), ...(addon ? ['BatchMatMul'] : [])];
   const previous = new Map<string, KernelConfig | undefined>();
   for (const name of names) previous.set(name, tf.getKernel(name, backendName));
   const funcs: Record<string, KernelFunc> = { ...fastKernelFuncs(tf, previous) };
   if (addon) funcs.BatchMatMul = batchMatMulFunc(addon, previous.get('BatchMatMul'), opts.threads ?? 2);
+  if (backendName === 'wasm') for (const r of ['Sum', 'Mean'] as const) funcs[r] = reduceMiddleFunc(r, previous.get(r));
   for (const name of names) {
     if (previous.get(name)) tf.unregisterKernel(name, backendName);
     tf.registerKernel({ kernelName: name, backendName, kernelFunc: funcs[name] });
