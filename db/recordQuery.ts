@@ -133,10 +133,10 @@ export function listRecords(db: Database.Database, f: RecordFilter = {}): { tota
     if (f.reviewed !== undefined) state.push('s.annotators > 0');
     const conds = state.filter((c) => !(f.reviewed === false && c === 's.annotators > 0'));
     if (conds.length > 0) {
-      where.push(`EXISTS (SELECT 1 FROM record_state s WHERE s.record_id = r.id AND ${conds.join(' AND ')})`);
+      where.push(`EXISTS (SELECT 1 FROM record_state s WHERE s.label_set IN (SELECT name FROM label_sets) AND s.record_id = r.id AND ${conds.join(' AND ')})`);
       args.push(...stateArgs);
     }
-    if (f.reviewed === false) where.push('NOT EXISTS (SELECT 1 FROM record_state s WHERE s.record_id = r.id AND s.annotators > 0)');
+    if (f.reviewed === false) where.push('NOT EXISTS (SELECT 1 FROM record_state s WHERE s.label_set IN (SELECT name FROM label_sets) AND s.record_id = r.id AND s.annotators > 0)');
     if (sort === 'confidence') {
       from = 'records r LEFT JOIN (SELECT record_id, max(pred_conf) AS pred_conf FROM record_state GROUP BY record_id) s ON s.record_id = r.id';
       fromArgs = [];
@@ -152,7 +152,9 @@ export function listRecords(db: Database.Database, f: RecordFilter = {}): { tota
   const page = db
     .prepare(`SELECT r.id, r.name, r.origin, r.fs, r.duration_sec, r.n_channels, r.model_ready FROM ${from} ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`)
     .all(...fromArgs, ...args, f.limit ?? 100, f.offset ?? 0) as { id: number; name: string; origin: string; fs: number; duration_sec: number; n_channels: number; model_ready: number }[];
-  const stateOf = db.prepare('SELECT * FROM record_state WHERE record_id = ?');
+  // record_state's key is (label_set, record_id): naming the sets lets SQLite search the key instead of
+  // scanning the table once per listed row.
+  const stateOf = db.prepare('SELECT * FROM record_state WHERE label_set IN (SELECT name FROM label_sets) AND record_id = ?');
   const rows = page.map((r): RecordListRow => {
     const states = stateOf.all(r.id) as { label_set: string; truth_mask: number | null; consensus_mask: number | null; annotators: number; annot_disagree: number; pred_version: string | null; pred_top: string | null; pred_conf: number | null }[];
     const labels: Record<string, string[]> = {};
