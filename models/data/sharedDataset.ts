@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { ModelInput } from '../preprocess.ts';
 import { TASKS } from '../package/modelConfig.ts';
-import { readWfdbLeads } from './wfdbLite.ts';
+import { readRecord } from '../../db/formats/index.ts';
+import { buildModelInput } from '../../db/modelReady.ts';
 
 export interface LabelledRecord {
   /** "<source>/<record_id>". */
@@ -33,6 +34,7 @@ export function sharedLabels(dataDir: string, labelSet: string): LabelledRecord[
   return out;
 }
 
+/** Leads I, II, V1 at 500 Hz in mV, read and resampled exactly as the archive does (db/formats, db/modelReady). */
 export function readSharedRecord(dataDir: string, name: string): ModelInput {
-  return readWfdbLeads(join(dataDir, `${name}.hea`));
+  return buildModelInput(name, readRecord({ kind: 'wfdb', entry: join(dataDir, `${name}.hea`) }).channels);
 }
