@@ -309,11 +309,12 @@ test('(4) review 20 records with the keyboard only, correct some, undo one; the 
     await page.locator('[data-testid=review-classes][data-ready=true]').waitFor({ timeout: 20_000 });
     const name = await page.getByTestId('review-record-name').innerText();
     const state = await classes.locator('[data-testid=review-class]').evaluateAll((els) =>
-      els.map((e) => ({ c: e.getAttribute('data-class')!, model: !!e.querySelector('.badge.pred') })),
+      els.map((e) => ({ c: e.getAttribute('data-class')!, model: !!e.querySelector('.badge.pred'), on: e.getAttribute('data-on') === 'true' })),
     );
     if (i % 5 === 2) {
-      // Correct: choose a class the model did not predict.
-      const k = state.findIndex((s) => !s.model);
+      // Correct: choose a class the model did not predict and the record does not already carry
+      // (pressing the key of a class that is already on would toggle it off).
+      const k = state.findIndex((s) => !s.model && !s.on);
       await page.keyboard.press(String(k + 1));
       await classes.locator(`[data-testid=review-class][data-class="${state[k].c}"][data-on=true]`).waitFor();
       await page.keyboard.press('Enter');
