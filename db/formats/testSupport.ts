@@ -84,17 +84,8 @@ export function wfdbChecksum(samples: number[]): number {
   return ((s & 0xffff) << 16) >> 16;
 }
 
-/** A deterministic pseudo-random generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random generator (mulberry32, shared with the splits). */
+export { seededRandom as rng } from '../splits.ts';
 
 /** Random integers in [lo, hi]. */
 export function randomInts(r: () => number, n: number, lo: number, hi: number): number[] {

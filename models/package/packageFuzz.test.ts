@@ -16,6 +16,7 @@ import { fixtureWeights } from '../testing/parityFixture.ts';
 import { configFor } from '../testing/packageConfig.ts';
 import { networkSpecs } from '../network/architecture.ts';
 import { loadModelPackage, ModelPackageError, saveModelPackage, type ModelPackage } from './modelPackage.ts';
+import { seededRandom as rng } from '../../db/splits.ts';
 
 const SEED = Number(process.env.FUZZ_PKG_SEED ?? 20261126);
 const VERBOSE = process.env.FUZZ_VERBOSE === '1';
@@ -26,17 +27,6 @@ type FileName = (typeof FILES)[number];
 const tmp = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'x3ecg-pkgfuzz-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** mulberry32: small, seeded, good enough to pick mutations reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   kind: string;
