@@ -17,9 +17,13 @@ export interface ImportParams {
 export async function importTask(p: ImportParams, ctx: TaskContext<JobProgress>): Promise<ImportSummary> {
   const archive = openArchive(p.archive);
   try {
+    const errors: { file: string; reason: string }[] = [];
     const opts = {
-      onProgress: (q: ImportProgress) =>
-        ctx.progress({ phase: 'import', done: q.done, total: q.total, message: `${q.imported} imported, ${q.duplicates} duplicates, ${q.rejected} rejected` }),
+      onProgress: (q: ImportProgress) => {
+        if (q.rejection) errors.push(q.rejection);
+        // The last 100 rejections travel with each event, so the dialog lists them while the import runs.
+        ctx.progress({ phase: 'import', done: q.done, total: q.total, message: `${q.imported} imported, ${q.duplicates} duplicates, ${q.rejected} rejected`, errors: errors.slice(-100) });
+      },
       shouldCancel: () => ctx.signal.aborted,
     };
     const summary = p.demo ? loadDemo(archive, opts) : archive.importPaths(p.paths, { ...opts, labelsCsv: p.labelsCsv });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -8,6 +8,7 @@ import { createDispatch } from './dispatch.ts';
 import { createServices, type Services } from './services.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'x3ecg-services-'));
+const shared = new URL('../../shared/data', import.meta.url).pathname;
 let services: Services;
 const events: ApiEvent[] = [];
 let call: ReturnType<typeof createDispatch>;
@@ -72,4 +73,24 @@ test('the review queue lists model-ready records of the label set', async () => 
   const q = (await call('review.queue', { labelSet: 'chapman4', order: 'margin', limit: 50 })) as { recordIds: number[]; scores: number[] };
   assert.ok(q.recordIds.length > 0);
   assert.equal(q.recordIds.length, q.scores.length);
+});
+
+test('an import lists each rejected file with its reason while it runs, and the good records still go in', async () => {
+  const folder = join(dir, 'mixed');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'broken.hea'), 'broken 12 500 5000\nbroken.dat 16 200/mV 16 0 0 0 0 I\n'); // signal file missing
+  writeFileSync(join(folder, 'empty.hea'), '');
+  const before = services.archive.recordCount();
+  const { jobId } = (await call('records.import', { paths: [folder, join(shared, 'georgia', 'E00001.hea')] })) as { jobId: string };
+  const job = await finished(jobId);
+  const summary = job.result as { imported: number; duplicates: number; rejected: { file: string; reason: string }[] };
+  assert.equal(summary.rejected.length, 2);
+  const live = events.filter((e) => e.type === 'job' && e.job.jobId === jobId).flatMap((e) => (e.type === 'job' ? e.job.progress?.errors ?? [] : []));
+  for (const r of summary.rejected) {
+    assert.ok(live.some((l) => l.file === r.file && l.reason === r.reason), `progress events carry ${r.file}`);
+    assert.match(r.file, /(broken|empty)\.hea$/);
+    assert.ok(r.reason.length > 5);
+  }
+  assert.equal(services.archive.recordCount(), before + summary.imported);
+  assert.equal(summary.imported + summary.duplicates, 1);
 });

@@ -30,6 +30,8 @@ export interface ImportProgress {
   rejected: number;
   /** The record entry file just handled. */
   file: string;
+  /** Set when that file was just rejected, so a progress view can list it at once. */
+  rejection?: Rejection;
 }
 
 export interface ImportOptions {
@@ -140,6 +142,7 @@ class ImportRun {
 
   /** Commits one record (its own transaction) or records its rejection; reports progress. */
   commit(src: RecordSource, result: PreparedRecord | Rejection): void {
+    const before = this.rejected.length;
     if ('reason' in result) this.rejected.push(result);
     else {
       try {
@@ -153,7 +156,7 @@ class ImportRun {
       }
     }
     this.done++;
-    this.opts.onProgress?.({ done: this.done, total: this.sources.length, imported: this.imported, duplicates: this.duplicates, rejected: this.rejected.length, file: src.entry });
+    this.opts.onProgress?.({ done: this.done, total: this.sources.length, imported: this.imported, duplicates: this.duplicates, rejected: this.rejected.length, file: src.entry, rejection: this.rejected.length > before ? this.rejected[this.rejected.length - 1] : undefined });
   }
 
   finish(): ImportSummary {
