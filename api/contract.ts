@@ -141,7 +141,7 @@ export interface SignalLead {
   name: string;
   fs: number;
   units: string;
-  /** Physical values (in `units`); NaN marks an invalid sample. */
+  /** Physical values (in `units`); an invalid sample is NaN, which JSON (web mode) carries as null: draw both as a gap. */
   values: number[];
 }
 

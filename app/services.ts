@@ -89,9 +89,13 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
 
   function recordRow(id: number): RecordRow {
     const info = archive.record(id);
-    const listed = archive.listRecords({ search: info.name, limit: 50 }).rows.find((r) => r.id === id);
-    if (!listed) throw notFound(`record ${id} not found`);
-    return listed;
+    // The list row carries labels, prediction and review state; narrow by name and origin, then page.
+    for (let offset = 0; ; offset += 1000) {
+      const page = archive.listRecords({ search: info.name, origin: info.origin, sort: 'name', offset, limit: 1000 });
+      const row = page.rows.find((r) => r.id === id);
+      if (row) return row;
+      if (offset + page.rows.length >= page.total) throw notFound(`record ${id} not found`);
+    }
   }
 
   const handlers: Handlers = {
