@@ -186,7 +186,10 @@ function prepareSource(src: RecordSource): PreparedRecord | Rejection {
 
 /** Imports in this thread (synchronous): parse, prepare and store one record after the other. */
 export function importPaths(db: Database.Database, paths: string[], opts: ImportOptions = {}): ImportSummary {
-  const run = new ImportRun(db, paths, opts);
+  return importInThread(new ImportRun(db, paths, opts), opts);
+}
+
+function importInThread(run: ImportRun, opts: ImportOptions): ImportSummary {
   try {
     for (const src of run.sources) {
       if (opts.shouldCancel?.()) {
@@ -213,21 +216,7 @@ const PARALLEL_MIN = 64;
 export async function importPathsParallel(db: Database.Database, paths: string[], opts: ImportOptions & { workers?: number } = {}): Promise<ImportSummary> {
   const run = new ImportRun(db, paths, opts);
   const nWorkers = Math.min(opts.workers ?? Math.max(1, Math.min(4, availableParallelism())), Math.ceil(run.sources.length / 16));
-  if (run.sources.length < PARALLEL_MIN || nWorkers < 1) {
-    try {
-      for (const src of run.sources) {
-        if (opts.shouldCancel?.()) {
-          run.cancelled = true;
-          break;
-        }
-        run.commit(src, prepareSource(src));
-      }
-    } catch (err) {
-      run.finish();
-      throw err;
-    }
-    return run.finish();
-  }
+  if (run.sources.length < PARALLEL_MIN || nWorkers < 1) return importInThread(run, opts);
   const workers = Array.from({ length: nWorkers }, () => startWorker());
   const sources = run.sources;
   const ready = new Map<number, PreparedRecord | Rejection>();
