@@ -180,6 +180,12 @@ function reduceMiddleFunc(name: 'Sum' | 'Mean', previous: KernelConfig | undefin
   };
 }
 
+/** GEMM threads: 2 (this machine's cores), or X3ECG_GEMM_THREADS (lead workers run one each). */
+function gemmThreads(): number {
+  const n = Number(process.env.X3ECG_GEMM_THREADS);
+  return Number.isInteger(n) && n > 0 ? n : 2;
+}
+
 /** Per backend: the kernels that were registered before ours (for fallback and unregistering). */
 const replaced = new Map<string, Map<string, KernelConfig | undefined>>();
 
@@ -201,7 +207,7 @@ export function registerFastKernels(
   const previous = new Map<string, KernelConfig | undefined>();
   for (const name of names) previous.set(name, tf.getKernel(name, backendName));
   const funcs: Record<string, KernelFunc> = { ...fastKernelFuncs(tf, previous) };
-  if (addon) funcs.BatchMatMul = batchMatMulFunc(addon, previous.get('BatchMatMul'), opts.threads ?? 2);
+  if (addon) funcs.BatchMatMul = batchMatMulFunc(addon, previous.get('BatchMatMul'), opts.threads ?? gemmThreads());
   if (backendName === 'wasm') for (const r of ['Sum', 'Mean'] as const) funcs[r] = reduceMiddleFunc(r, previous.get(r));
   for (const name of names) {
     if (previous.get(name)) tf.unregisterKernel(name, backendName);

@@ -1,7 +1,7 @@
 /**
  * One engine measurement in a fresh process (so peak RSS belongs to it), for bench/engine.ts:
  *   node --import tsx models/profiling/engineProbe.ts <backend> <what> <batch> [reps]
- * what: infer | train | train-tape | head-epoch | layers | kernels-infer | kernels-train | onnx-infer
+ * what: infer | train | train-parallel | train-tape | head-epoch | layers | kernels-infer | kernels-train | onnx-infer
  * Prints one JSON line.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -14,6 +14,7 @@ import { leadAttentionHead } from '../network/leadAttention.ts';
 import { TfjsModel } from '../tfjsModel.ts';
 import { Adam } from '../training/adam.ts';
 import { layerSeed, segmentedGradients } from '../training/segmentedStep.ts';
+import { LeadWorkerPool } from '../training/leadWorkers.ts';
 
 const [backend, what, batchS, repsS] = process.argv.slice(2);
 const batch = Number(batchS ?? 1);
@@ -52,13 +53,15 @@ async function main() {
       times.push((performance.now() - t) / batch);
     }
     Object.assign(out, { msPerEcg: median(times), peakRssBytes: peak() });
-  } else if (what === 'train' || what === 'train-tape') {
+  } else if (what === 'train' || what === 'train-tape' || what === 'train-parallel') {
     const params = createParams(weights);
     const trainable = new Set(networkSpecs(4).filter((s) => !isBuffer(s.kind)).map((s) => s.name));
     const adam = new Adam();
     const x = fromLeadMajor(Float32Array.from({ length: batch * 15000 }, (_, i) => Math.sin(i * 0.013)), batch, 5000);
     const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 4), 'int32'), 4);
     const loss = (logits: tf.Tensor2D) => tf.mean(tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+    const pool = what === 'train-parallel' ? await LeadWorkerPool.start() : null;
+    const items = Array.from({ length: batch }, (_, b) => Float32Array.from({ length: 15000 }, (_, i) => Math.sin((b * 15000 + i) * 0.013)));
     const times: number[] = [];
     for (let r = 0; r < reps + 1; r++) {
       const t = performance.now();
@@ -66,7 +69,8 @@ async function main() {
       const seedFor = (o: string) => layerSeed(r, o);
       let value: tf.Scalar;
       let grads: Map<string, tf.Tensor>;
-      if (what === 'train') ({ loss: value, grads } = segmentedGradients({ params, trainable, x, loss, seedFor, bnBatchStats: stats }));
+      if (pool) ({ loss: value, grads } = await pool.gradients({ params, trainable, items, loss, stepSeed: r, bnBatchStats: stats }));
+      else if (what === 'train') ({ loss: value, grads } = segmentedGradients({ params, trainable, x, loss, seedFor, bnBatchStats: stats }));
       else {
         const g = tf.variableGrads(() => loss(lightx3ecg({ params, training: true, bnBatchStats: stats, seedFor }, x).logits), [...trainable].map((n) => params.get(n)!));
         value = g.value;
@@ -78,7 +82,9 @@ async function main() {
       tf.dispose([value, ...grads.values(), ...[...stats.values()].flatMap((s) => [s.mean, s.variance])]);
       if (r > 0) times.push((performance.now() - t) / batch);
     }
-    Object.assign(out, { msPerEcg: median(times), peakRssBytes: peak() });
+    await pool?.dispose();
+    // resourceUsage().maxRSS is the whole process's, worker threads included
+    Object.assign(out, { msPerEcg: median(times), peakRssBytes: peak(), ...(pool ? { leadWorkers: 3 } : {}) });
   } else if (what === 'head-epoch') {
     // one head-mode epoch over `batch` records of cached features (batches of 64)
     const params = createParams(weights);

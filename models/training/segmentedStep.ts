@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { NUM_LEADS } from '../network/architecture.ts';
 import type { ForwardContext } from '../network/context.ts';
 import { leadAttentionHead } from '../network/leadAttention.ts';
-import { backboneSegments } from '../network/segments.ts';
+import { backboneSegments, type Segment } from '../network/segments.ts';
 
 export interface SegmentedStepInput {
   params: ReadonlyMap<string, tf.Tensor>;
@@ -28,74 +28,107 @@ function overlay(base: ReadonlyMap<string, tf.Tensor>, names: string[], tensors:
   return m;
 }
 
+/** One lead's forward pass in training mode, keeping the inputs of the segments a backward pass recomputes. */
+export interface LeadTape {
+  lead: number;
+  segs: Segment[];
+  trainableSeg: boolean[];
+  boundaries: (tf.Tensor | null)[];
+  /** Time-mean of stage 3: the lead feature [B, 512]. */
+  feature: tf.Tensor2D;
+  /** Time steps of stage 3 (157 for a 5000-sample window). */
+  length: number;
+}
+
+export interface LeadStepContext {
+  params: ReadonlyMap<string, tf.Tensor>;
+  trainable: ReadonlySet<string>;
+  seedFor: (owner: string) => number;
+}
+
+/** Forward through lead `lead`'s backbone on xl [B, L]; BN batch statistics go to `bnBatchStats`. Disposes xl. */
+export function leadForward(c: LeadStepContext, lead: number, xl: tf.Tensor2D, bnBatchStats: SegmentedStepInput['bnBatchStats']): LeadTape {
+  const frozen = (n: string) => !c.trainable.has(n);
+  const forwardCtx: ForwardContext = { params: c.params, training: true, bnBatchStats, seedFor: c.seedFor, frozen };
+  const segs = backboneSegments(lead);
+  const trainableSeg = segs.map((s) => s.paramNames.some((n) => c.trainable.has(n)));
+  const boundaries: (tf.Tensor | null)[] = [];
+  let h: tf.Tensor = xl;
+  segs.forEach((s, k) => {
+    boundaries.push(trainableSeg[k] ? h : null);
+    const input = h;
+    h = tf.tidy(() => s.run(forwardCtx, input));
+    if (!trainableSeg[k]) input.dispose();
+  });
+  const feature = tf.mean(h, 1) as tf.Tensor2D;
+  const length = h.shape[1]!;
+  h.dispose();
+  return { lead, segs, trainableSeg, boundaries, feature, length };
+}
+
+/**
+ * Backward through a lead from ∂L/∂feature: recomputes one segment at a time, last first, and puts each
+ * trainable parameter's gradient in `grads`. Disposes the tape, its feature and df.
+ */
+export function leadBackward(c: LeadStepContext, l: LeadTape, df: tf.Tensor2D, grads: Map<string, tf.Tensor>): void {
+  const frozen = (n: string) => !c.trainable.has(n);
+  const recomputeCtx = (p: Map<string, tf.Tensor>): ForwardContext => ({ params: p, training: true, seedFor: c.seedFor, frozen });
+  let dy: tf.Tensor | null = null;
+  if (l.trainableSeg.some(Boolean)) {
+    dy = tf.tidy(() => {
+      const [b, ch] = df.shape;
+      return tf.broadcastTo(tf.div(tf.expandDims(df, 1), l.length), [b, l.length, ch]);
+    });
+  }
+  for (let k = l.segs.length - 1; k >= 0 && dy; k--) {
+    if (!l.trainableSeg[k]) break;
+    const seg = l.segs[k];
+    const names = seg.paramNames.filter((n) => c.trainable.has(n));
+    const xin = l.boundaries[k]!;
+    const f = (...args: tf.Tensor[]) => seg.run(recomputeCtx(overlay(c.params, names, args.slice(1))), args[0]);
+    const g = tf.grads(f)([xin, ...names.map((n) => c.params.get(n)!)], dy);
+    dy.dispose();
+    names.forEach((n, i) => grads.set(n, g[i + 1]));
+    const more = k > 0 && l.trainableSeg[k - 1];
+    if (more) dy = g[0];
+    else {
+      g[0].dispose();
+      dy = null;
+    }
+    xin.dispose();
+    l.boundaries[k] = null;
+  }
+  for (const b of l.boundaries) b?.dispose();
+  df.dispose();
+  l.feature.dispose();
+}
+
+/** The head's loss, its parameters' gradients (into `grads`) and ∂L/∂fᵢ per lead, in one pass. */
+export function headGradients(
+  c: LeadStepContext,
+  features: tf.Tensor2D[],
+  loss: (logits: tf.Tensor2D) => tf.Scalar,
+  bnBatchStats: SegmentedStepInput['bnBatchStats'],
+  grads: Map<string, tf.Tensor>,
+): { loss: tf.Scalar; dFeatures: tf.Tensor2D[] } {
+  const headNames = [...c.trainable].filter((n) => !n.startsWith('lead'));
+  const frozen = (n: string) => !c.trainable.has(n);
+  const headFn = (...args: tf.Tensor[]) => {
+    const ctx: ForwardContext = { params: overlay(c.params, headNames, args.slice(NUM_LEADS)), training: true, bnBatchStats, seedFor: c.seedFor, frozen };
+    return loss(leadAttentionHead(ctx, args.slice(0, NUM_LEADS) as tf.Tensor2D[]).logits);
+  };
+  const { value, grads: hg } = tf.valueAndGrads(headFn)([...features, ...headNames.map((n) => c.params.get(n)!)]);
+  headNames.forEach((n, i) => grads.set(n, hg[NUM_LEADS + i]));
+  return { loss: value, dFeatures: hg.slice(0, NUM_LEADS) as tf.Tensor2D[] };
+}
+
 /** Returns the loss and the gradient of every trainable parameter (caller disposes them). */
 export function segmentedGradients(inp: SegmentedStepInput): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
-  const { params, trainable, seedFor } = inp;
-  const frozen = (n: string) => !trainable.has(n);
-  const forwardCtx: ForwardContext = { params, training: true, bnBatchStats: inp.bnBatchStats, seedFor, frozen };
-  const recomputeCtx = (p: Map<string, tf.Tensor>): ForwardContext => ({ params: p, training: true, seedFor, frozen });
+  const c: LeadStepContext = { params: inp.params, trainable: inp.trainable, seedFor: inp.seedFor };
   const grads = new Map<string, tf.Tensor>();
-
-  // forward: boundaries[k] is the input of segment k; only those a backward pass will recompute are kept
-  const leads = tf.unstack(inp.x, 2);
-  const perLead = leads.map((xl, lead) => {
-    const segs = backboneSegments(lead);
-    const trainableSeg = segs.map((s) => s.paramNames.some((n) => trainable.has(n)));
-    const boundaries: (tf.Tensor | null)[] = [];
-    let h: tf.Tensor = xl;
-    segs.forEach((s, k) => {
-      boundaries.push(trainableSeg[k] ? h : null);
-      const input = h;
-      h = tf.tidy(() => s.run(forwardCtx, input));
-      if (!trainableSeg[k]) input.dispose();
-    });
-    const feature = tf.mean(h, 1) as tf.Tensor2D;
-    const length = h.shape[1]!;
-    h.dispose();
-    return { segs, trainableSeg, boundaries, feature, length };
-  });
-
-  // head: loss, head gradients and ∂L/∂fᵢ in one pass
-  const headNames = [...trainable].filter((n) => !n.startsWith('lead'));
-  const headFn = (...args: tf.Tensor[]) => {
-    const ctx: ForwardContext = { ...forwardCtx, params: overlay(params, headNames, args.slice(NUM_LEADS)) };
-    return inp.loss(leadAttentionHead(ctx, args.slice(0, NUM_LEADS) as tf.Tensor2D[]).logits);
-  };
-  const { value: loss, grads: hg } = tf.valueAndGrads(headFn)([...perLead.map((l) => l.feature), ...headNames.map((n) => params.get(n)!)]);
-  headNames.forEach((n, i) => grads.set(n, hg[NUM_LEADS + i]));
-
-  // backward through each lead, one recomputed segment at a time
-  perLead.forEach((l, lead) => {
-    const df = hg[lead];
-    let dy: tf.Tensor | null = null;
-    if (l.trainableSeg.some(Boolean)) {
-      dy = tf.tidy(() => {
-        const [b, c] = df.shape;
-        return tf.broadcastTo(tf.div(tf.expandDims(df, 1), l.length), [b, l.length, c]);
-      });
-    }
-    for (let k = l.segs.length - 1; k >= 0 && dy; k--) {
-      if (!l.trainableSeg[k]) break;
-      const seg = l.segs[k];
-      const names = seg.paramNames.filter((n) => trainable.has(n));
-      const xin = l.boundaries[k]!;
-      const f = (...args: tf.Tensor[]) => seg.run(recomputeCtx(overlay(params, names, args.slice(1))), args[0]);
-      const g = tf.grads(f)([xin, ...names.map((n) => params.get(n)!)], dy);
-      dy.dispose();
-      names.forEach((n, i) => grads.set(n, g[i + 1]));
-      const more = k > 0 && l.trainableSeg[k - 1];
-      if (more) dy = g[0];
-      else {
-        g[0].dispose();
-        dy = null;
-      }
-      xin.dispose();
-      l.boundaries[k] = null;
-    }
-    for (const b of l.boundaries) b?.dispose();
-    df.dispose();
-    l.feature.dispose();
-  });
+  const tapes = (tf.unstack(inp.x, 2) as tf.Tensor2D[]).map((xl, lead) => leadForward(c, lead, xl, inp.bnBatchStats));
+  const { loss, dFeatures } = headGradients(c, tapes.map((t) => t.feature), inp.loss, inp.bnBatchStats, grads);
+  tapes.forEach((t, lead) => leadBackward(c, t, dFeatures[lead], grads));
   return { loss, grads };
 }
 

@@ -22,6 +22,7 @@ import { Adam, cosineLr } from './adam.ts';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointMeta } from './checkpoint.ts';
 import { backboneKey, FeatureCache } from './featureCache.ts';
 import { layerSeed, segmentedGradients } from './segmentedStep.ts';
+import { leadParallelUseful, LeadWorkerPool } from './leadWorkers.ts';
 
 export type TrainMode = 'head' | 'last-stage' | 'full';
 
@@ -71,6 +72,8 @@ export interface TrainOptions {
   masks?: Masks;
   /** Full / last-stage: recompute segments in the backward pass (bounded memory; default on). */
   recompute?: boolean;
+  /** Full / last-stage: one worker thread per lead (default: when the backend is single-threaded and there are cores). */
+  leadWorkers?: boolean;
   /** Head mode: lead features of windows ([3 × 512] each) from a faster engine (default: TF.js on the parent). */
   extractFeatures?: (windows: Float32Array[]) => Promise<Float32Array[]>;
   onProgress?: (p: TrainProgress) => void;
@@ -120,7 +123,7 @@ function trainableNames(mode: TrainMode, numClasses: number): Set<string> {
 
 function runKeyOf(opts: TrainOptions, parent: NamedWeights, train: TrainExample[], val: TrainExample[]): string {
   const h = createHash('sha256');
-  const { onProgress: _a, signal: _b, checkpointDir: _c, cacheDir: _d, extractFeatures: _e, masks, ...rest } = opts;
+  const { onProgress: _a, signal: _b, checkpointDir: _c, cacheDir: _d, extractFeatures: _e, leadWorkers: _f, masks, ...rest } = opts;
   h.update(JSON.stringify(rest));
   h.update(backboneKey(parent));
   for (const [n, t] of parent) if (!n.startsWith('lead')) h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
@@ -298,7 +301,10 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
   let best: NamedWeights = ck ? ck.best : parent;
   if (ck) adam.importState({ step: ck.meta.adamStep, m: ck.adamM, v: ck.adamV });
   const resumedFrom = meta.epoch;
+  const segmented = opts.mode !== 'head' && opts.recompute !== false;
+  let pool: LeadWorkerPool | null = null;
   try {
+    if (segmented && (opts.leadWorkers ?? leadParallelUseful())) pool = await LeadWorkerPool.start();
     if (masks.size) applyMaskTensors(model.params, masks);
     const prep = await prepare(model, parent, trainSet, valSet, opts);
     const weightsPerClass = classWeights(trainSet, opts.numClasses, opts.multilabel, opts.classWeighting);
@@ -333,7 +339,9 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
         const loss_ = (logits: tf.Tensor2D) => lossFn(logits, targets, opts.numClasses, opts.multilabel, weightsPerClass);
         let value: tf.Scalar;
         let grads: Map<string, tf.Tensor>;
-        if (opts.mode !== 'head' && opts.recompute !== false) {
+        if (pool) {
+          ({ loss: value, grads } = await pool.gradients({ params: model.params, trainable, items, loss: loss_, stepSeed, bnBatchStats }));
+        } else if (opts.mode !== 'head' && opts.recompute !== false) {
           const xt = fromLeadMajor(stackWindows(items), items.length, WINDOW);
           ({ loss: value, grads } = segmentedGradients({ params: model.params, trainable, x: xt, loss: loss_, seedFor, bnBatchStats }));
           xt.dispose();
@@ -410,6 +418,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
       featureCache: prep.cache ? { hits: prep.cache.hits, misses: prep.cache.misses } : undefined,
     };
   } finally {
+    await pool?.dispose();
     model.dispose();
     adam.dispose();
     tf.dispose([...masks.values()]);

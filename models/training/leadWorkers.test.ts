@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend.ts';
+import { fixtureInputs, fixtureWeights } from '../testing/parityFixture.ts';
+import { createParams, disposeParams } from '../network/params.ts';
+import { fromLeadMajor } from '../network/lightx3ecg.ts';
+import { networkSpecs } from '../network/architecture.ts';
+import { layerSeed, segmentedGradients } from './segmentedStep.ts';
+import { LeadWorkerPool } from './leadWorkers.ts';
+
+test('lead-parallel step (one worker thread per lead) gives the single-threaded step’s loss, gradients and BN statistics', async () => {
+  await initBackend();
+  const params = createParams(fixtureWeights(4));
+  const inputs = fixtureInputs();
+  const items = [0, 1, 2].map((i) => inputs.slice(i * 15000, (i + 1) * 15000));
+  const y = tf.tensor2d([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]]);
+  const loss = (logits: tf.Tensor2D) => tf.mean(tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  const pool = await LeadWorkerPool.start();
+  try {
+    for (const mode of ['full', 'last-stage'] as const) {
+      const trainable = new Set(networkSpecs(4).filter((s) => !s.kind.startsWith('bn_running')).map((s) => s.name).filter((n) => mode === 'full' || /stage3|^attention|^classifier/.test(n)));
+      const statsA = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
+      const x = fromLeadMajor(inputs, 3, 5000);
+      const a = segmentedGradients({ params, trainable, x, loss, seedFor: (o) => layerSeed(777, o), bnBatchStats: statsA });
+      x.dispose();
+      const statsB = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
+      const b = await pool.gradients({ params, trainable, items, loss, stepSeed: 777, bnBatchStats: statsB });
+      assert.ok(Math.abs((await a.loss.data())[0] - (await b.loss.data())[0]) < 1e-5);
+      assert.deepEqual([...b.grads.keys()].sort(), [...trainable].sort());
+      for (const n of trainable) {
+        const ga = await a.grads.get(n)!.data();
+        const gb = await b.grads.get(n)!.data();
+        assert.equal(gb.length, ga.length);
+        let scale = 0;
+        let diff = 0;
+        for (let i = 0; i < ga.length; i++) {
+          scale = Math.max(scale, Math.abs(ga[i]));
+          diff = Math.max(diff, Math.abs(ga[i] - gb[i]));
+        }
+        assert.ok(diff <= 1e-5 * scale + 1e-9, `${mode} ${n}: diff ${diff} scale ${scale}`);
+      }
+      assert.deepEqual([...statsB.keys()].sort(), [...statsA.keys()].sort());
+      for (const [k, s] of statsA) assert.ok(tf.max(tf.abs(tf.sub(s.variance, statsB.get(k)!.variance))).dataSync()[0] < 1e-4, k);
+      tf.dispose([a.loss, b.loss, ...a.grads.values(), ...b.grads.values(), ...[...statsA.values(), ...statsB.values()].flatMap((s) => [s.mean, s.variance])]);
+    }
+  } finally {
+    await pool.dispose();
+    disposeParams(params);
+  }
+});
