@@ -100,6 +100,11 @@ export async function run(): Promise<void> {
     const t32 = probe(b, 'train', 32, 1);
     add(engine, 'training step, batch 32 (checkpointed)', t32);
     ratio(`${engine} training step b32`, t32, torch.train32);
+    if (b !== 'tensorflow') {
+      const p32 = probe(b, 'train-parallel', 32, 1);
+      add(engine, 'training step, batch 32, lead workers', p32);
+      ratio(`${engine} lead-parallel training step b32`, p32, torch.train32);
+    }
     add(engine, 'training step, batch 4 (whole tape)', probe(b, 'train-tape', 4, 1));
     const head = probe(b, 'head-epoch', 1000, 1);
     console.log(`${engine.padEnd(18)} ${'head-mode epoch, 1000 cached records'.padEnd(34)} ${head.error ? `failed: ${head.error}` : `${(head.msPerEpoch as number).toFixed(0)} ms/epoch`}`);

@@ -6,7 +6,7 @@
  * per-lead BN batch statistics); parameters travel to the workers each step and gradients come back.
  */
 import * as tf from '@tensorflow/tfjs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { NUM_LEADS } from '../network/architecture.ts';
 import { WINDOW } from '../preprocess.ts';
@@ -52,10 +52,16 @@ class LeadWorker {
   }
 }
 
-/** Whether a step should go lead-parallel here: more than one core, a backend that runs on one thread. */
+/**
+ * Whether a step should go lead-parallel here: a backend that runs on one thread, more than one core,
+ * and memory for three wasm heaps (a batch-32 step peaks at ~4.2 GB RSS this way, ~1.9 GB serially).
+ * X3ECG_LEAD_WORKERS=0|1 decides instead.
+ */
 export function leadParallelUseful(backend = tf.getBackend()): boolean {
-  if (process.env.X3ECG_LEAD_WORKERS === '0') return false;
-  return (backend === 'wasm' || backend === 'cpu') && availableParallelism() > 1;
+  const forced = process.env.X3ECG_LEAD_WORKERS;
+  if (forced === '0') return false;
+  if (backend !== 'wasm' && backend !== 'cpu') return false;
+  return forced === '1' || (availableParallelism() > 1 && totalmem() >= 8 * 2 ** 30);
 }
 
 export class LeadWorkerPool {
