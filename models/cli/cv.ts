@@ -1,11 +1,15 @@
 /**
  * npm run cv -- --task chapman4|cpsc9 [--folds 5] [--sources LIST] [--data DIR] [--mode full|last-stage|head]
- *   [--epochs 70] [--seed 22] [--batch-size N] [--crops] [--prune] [--json]
+ *   [--epochs 70] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--state DIR] [--out FILE] [--json]
  * k-fold cross-validation with the engine's own pipeline: for each fold, train from scratch on the other
  * folds (a stratified fifth of them kept for early stopping and thresholds), score the held-out fold;
- * with --prune, also 80 %-prune + 5 masked epochs and score again. Prints per-fold and mean ± sd macro F1.
+ * with --prune, also 80 %-prune + masked fine-tune epochs and score again. Prints per-fold and mean ± sd
+ * macro F1. Hours of CPU: every fold checkpoints each epoch under --state and a finished fold's result is
+ * kept there, so rerunning the same command resumes where it stopped. --out writes the summary JSON.
  */
 import { parseArgs } from 'node:util';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, activeBackendLabel } from '../backend.ts';
 import { sharedLabels, readSharedRecord } from '../data/sharedDataset.ts';
@@ -31,6 +35,9 @@ const { values: o } = parseArgs({
     'batch-size': { type: 'string' },
     crops: { type: 'boolean', default: false },
     prune: { type: 'boolean', default: false },
+    'prune-epochs': { type: 'string', default: '5' },
+    state: { type: 'string' },
+    out: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -46,6 +53,16 @@ await initBackend();
 const rows = sharedLabels(o.data!, o.task).filter((r) => !sources || sources.includes(r.source));
 const examples: (TrainExample & { patientId: string | null })[] = rows.map((r) => ({ key: r.name, patientId: r.patientId, load: () => readSharedRecord(o.data!, r.name), target: r.classes }));
 const folds = stratifiedFolds(examples, k, seed);
+const pruneEpochs = Number(o['prune-epochs']);
+const runName = `${o.task}-${sources ? sources.join('+') : 'all'}-${mode}-e${o.epochs}-s${seed}${o.crops ? '-crops' : ''}-k${k}`;
+const stateDir = resolve(o.state ?? join('x3ecg-cv', runName));
+mkdirSync(stateDir, { recursive: true });
+/** Write then rename: a stopped run never leaves half a result. */
+function writeJson(file: string, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(value, null, 1)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
 const log = (s: string) => process.stderr.write(`${s}\n`);
 log(`cv ${o.task}: ${examples.length} records${sources ? ` from ${sources.join(',')}` : ''}, ${k} folds, mode ${mode}, ${o.epochs} epochs, backend ${activeBackendLabel()}`);
 
@@ -69,20 +86,28 @@ async function score(weights: NamedWeights, test: TrainExample[], thresholds: nu
 
 const results: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number }[] = [];
 for (let f = 0; f < k; f++) {
+  const doneFile = join(stateDir, `fold${f + 1}${o.prune ? `-pruned${pruneEpochs}` : ''}.json`);
+  if (existsSync(doneFile)) {
+    const kept = JSON.parse(readFileSync(doneFile, 'utf8')) as (typeof results)[number];
+    results.push(kept);
+    log(`fold ${f + 1}/${k}: done earlier, held-out macro F1 ${kept.macroF1.toFixed(4)}${kept.prunedMacroF1 !== undefined ? `, pruned ${kept.prunedMacroF1.toFixed(4)}` : ''}`);
+    continue;
+  }
   const t0 = performance.now();
   const test = folds[f];
   const rest = folds.filter((_, i) => i !== f).flat();
   const { train: tr, val } = stratifiedSplit(rest, 0.2, seed + f);
   const common = { numClasses: task.classes.length, multilabel: task.multilabel, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f };
-  const r = await train(initialWeights(task.classes.length, seed + f), tr, val, { ...common, mode, epochs: Number(o.epochs), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
+  const r = await train(initialWeights(task.classes.length, seed + f), tr, val, { ...common, mode, epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, 'train'), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
   const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: await score(r.weights, test, r.thresholds), seconds: 0, bestEpoch: r.bestEpoch };
   if (o.prune) {
-    const p = await pruneAndFineTune(r.weights, tr, val, { ...common, sparsity: 0.8, fineTuneEpochs: 5, mode });
+    const p = await pruneAndFineTune(r.weights, tr, val, { ...common, sparsity: 0.8, fineTuneEpochs: pruneEpochs, mode, checkpointDir: join(stateDir, `fold${f + 1}`, `prune${pruneEpochs}`) });
     let th = r.thresholds;
     if (task.multilabel && p.fineTune) th = p.fineTune.thresholds ?? th;
     entry.prunedMacroF1 = await score(p.weights, test, th);
   }
   entry.seconds = (performance.now() - t0) / 1000;
+  writeJson(doneFile, entry);
   results.push(entry);
   log(`fold ${f + 1}/${k}: held-out macro F1 ${entry.macroF1.toFixed(4)}${entry.prunedMacroF1 !== undefined ? `, pruned ${entry.prunedMacroF1.toFixed(4)}` : ''} (n ${test.length}, best epoch ${r.bestEpoch}, ${entry.seconds.toFixed(0)} s)`);
 }
@@ -92,7 +117,8 @@ const stats = (v: number[]) => {
 };
 const dense = stats(results.map((r) => r.macroF1));
 const pruned = o.prune ? stats(results.map((r) => r.prunedMacroF1!)) : null;
-const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
+const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
+if (o.out) writeJson(resolve(o.out), summary);
 if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 else {
   for (const r of results) console.log(`fold ${r.fold}: macro F1 ${r.macroF1.toFixed(4)}${r.prunedMacroF1 !== undefined ? ` (pruned ${r.prunedMacroF1.toFixed(4)})` : ''}  n ${r.n}  ${r.seconds.toFixed(0)} s`);

@@ -335,6 +335,7 @@ export async function pruneJob(p: PruneParams, ctx: JobContext) {
     multilabel: task.multilabel,
     batchSize: p.batchSize ?? (mode === 'head' ? 64 : 16),
     seed,
+    crops: parent.config.preprocessing.multiWindow === 'mean',
     checkpointDir: join(modelsDir, '.checkpoints', version),
     cacheDir: join(modelsDir, '.feature-cache'),
     onProgress: (e) => ctx.progress(e),

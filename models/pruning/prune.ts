@@ -16,6 +16,8 @@ export interface PruneOptions {
   batchSize?: number;
   seed?: number;
   lr?: number;
+  /** Fine-tune on random 10 s crops, as the parent was trained (see TrainOptions.crops). */
+  crops?: boolean;
   checkpointDir?: string | null;
   cacheDir?: string | null;
   onProgress?: TrainOptions['onProgress'];
@@ -48,6 +50,7 @@ export async function pruneAndFineTune(parent: NamedWeights, trainSet: TrainExam
       weightDecay: 5e-5,
       seed: o.seed ?? 22,
       patience: 0,
+      crops: o.crops ?? false,
       masks: r.masks,
       checkpointDir: o.checkpointDir,
       cacheDir: o.cacheDir,
