@@ -4,13 +4,15 @@
  * (`--archive FILE`) or from a folder in the shared WFDB layout with a labels.csv (`--data DIR`).
  */
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { layerSummary, networkSpecs, isPrunable, numel, paramCount } from '../../models/network/architecture.ts';
 import { activeBackendLabel, availableBackends, initBackend } from '../../models/backend.ts';
 import { TASKS } from '../../models/package/modelConfig.ts';
+import { packageSizeOnDisk, readModelConfig } from '../../models/package/modelPackage.ts';
+import { renderModelReport, type CvSummary } from '../../models/report/modelReport.ts';
 import { JobRunner } from '../../models/jobs/jobRunner.ts';
 import type { JobKind, JobParams, JobProgress, JobResult } from '../../models/jobs/tasks.ts';
 import { openArchiveFile, type DataSourceSpec } from '../../models/jobs/dataSource.ts';
@@ -157,13 +159,17 @@ export function registerModelCommands(program: Command): void {
     .option('--split <name>', "only this split's records: the model's own train|val, or an archive split NAME[:PART] (default part: test)")
     .option('--multi-window <mode>', 'first or mean')
     .option('--engine <engine>', 'auto|onnx|tfjs', 'auto')
+    .option('--report <file.md>', 'also write the Markdown model report')
+    .option('--cv <file>', 'with --report: an `npm run cv -- --out FILE` summary to include (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json', 'one JSON object on stdout')
-    .action(async (o: SourceOpts & { task?: string; model?: string; split?: string; multiWindow?: 'first' | 'mean'; engine: 'auto' | 'onnx' | 'tfjs'; json?: boolean }) => {
+    .action(async (o: SourceOpts & { task?: string; model?: string; split?: string; multiWindow?: 'first' | 'mean'; engine: 'auto' | 'onnx' | 'tfjs'; report?: string; cv: string[]; json?: boolean }) => {
       const model = await resolveModel(o);
       let source = sourceOf(o);
       if (o.split) source = await splitSource(model, source, o.split);
       const saveAs = `${o.split ?? 'all'}-${o.archive ? basename(o.archive) : 'data'}${o.ids ? `-${basename(o.ids)}` : ''}`;
+      const cv = o.cv.map((f) => readJsonFile<CvSummary>(f));
       const r = await runJob('evaluate', { model, source, multiWindow: o.multiWindow, engine: o.engine, saveAs }, !!o.json && !process.stderr.isTTY);
+      if (o.report) writeReport(o.report, model, r, describeSource(o, r.n, r.skipped.length), cv);
       print(!!o.json, r, () => [`${r.version} on ${r.n} records (${r.engine}): macro F1 ${r.macroF1.toFixed(4)}, macro AUROC ${r.macroAuroc?.toFixed(4) ?? '–'}`, ...r.perClass.map((c) => `  ${c.class.padEnd(8)} F1 ${c.f1.toFixed(3)}  P ${c.precision.toFixed(3)}  R ${c.recall.toFixed(3)}  AUROC ${c.auroc?.toFixed(3) ?? '–'}  n ${c.support}`)].join('\n'));
     });
 
@@ -220,6 +226,43 @@ export function registerModelCommands(program: Command): void {
       await registerVersion(o, r.dir, r.version, cfg.task.labelSet);
       print(!!o.json, r, () => `${r.version}: sparsity ${(r.sparsity * 100).toFixed(1)} %, ${(r.bytesOnDisk / 1e6).toFixed(2)} MB on disk (parent ${(r.bytesParent / 1e6).toFixed(2)} MB), val macro F1 ${r.valMacroF1Before.toFixed(4)} → ${r.valMacroF1After.toFixed(4)}`);
     });
+}
+
+function readJsonFile<T>(file: string): T {
+  if (!existsSync(file)) throw new Error(`${file}: no such file`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    throw new Error(`${file}: not JSON (${(e as Error).message})`);
+  }
+}
+
+function describeSource(o: SourceOpts & { split?: string; task?: string }, n: number, skipped: number): string {
+  const where = o.archive ? `archive ${basename(o.archive)}` : o.data ? `${o.data}${o.sources ? ` (sources ${o.sources})` : ''}` : 'the selection';
+  return `${n} records of ${where}${o.ids ? ` listed in ${basename(o.ids)}` : ''}${o.split ? `, split ${o.split}` : ''} with ground truth${skipped ? ` (${skipped} unreadable, skipped)` : ''}`;
+}
+
+/** A package in the same folder that is this one's parent or pruned child, for the report's size line. */
+function relatedPackage(dir: string): { version: string; bytesOnDisk: number; sparsity: number } | undefined {
+  const me = readModelConfig(dir);
+  const folder = dirname(dir);
+  for (const d of readdirSync(folder, { withFileTypes: true })) {
+    const other = join(folder, d.name);
+    if (!d.isDirectory() || other === dir || !existsSync(join(other, 'model.json'))) continue;
+    try {
+      const c = readModelConfig(other);
+      if (c.version === me.provenance.parent || c.provenance.parent === me.version) return { version: c.version, bytesOnDisk: packageSizeOnDisk(other), sparsity: c.weights.sparsity };
+    } catch {
+      // an unreadable neighbour is simply not related
+    }
+  }
+  return undefined;
+}
+
+function writeReport(file: string, model: string, r: JobResult<'evaluate'>, evaluatedOn: string, cv: CvSummary[]): void {
+  const text = renderModelReport({ config: readModelConfig(model), evaluation: r, evaluatedOn, inTraining: r.inTraining, bytesOnDisk: packageSizeOnDisk(model), related: relatedPackage(model), cv });
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
 }
 
 /** Narrows a source to a split: the model's own train/val ids, else an archive split `NAME[:PART]`. */

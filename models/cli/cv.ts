@@ -20,7 +20,7 @@ import { stratifiedFolds, stratifiedSplit } from '../training/split.ts';
 import { pruneAndFineTune } from '../pruning/prune.ts';
 import { createInferenceEngine } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
-import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel } from '../metrics.ts';
+import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, type Evaluation } from '../metrics.ts';
 import type { NamedWeights } from '../weights.ts';
 
 const { values: o } = parseArgs({
@@ -66,7 +66,7 @@ function writeJson(file: string, value: unknown): void {
 const log = (s: string) => process.stderr.write(`${s}\n`);
 log(`cv ${o.task}: ${examples.length} records${sources ? ` from ${sources.join(',')}` : ''}, ${k} folds, mode ${mode}, ${o.epochs} epochs, backend ${activeBackendLabel()}`);
 
-async function score(weights: NamedWeights, test: TrainExample[], thresholds: number[] | null): Promise<number> {
+async function score(weights: NamedWeights, test: TrainExample[], thresholds: number[] | null): Promise<Evaluation> {
   const eng = await createInferenceEngine(weights, task.multilabel);
   try {
     const probs: number[][] = [];
@@ -76,15 +76,16 @@ async function score(weights: NamedWeights, test: TrainExample[], thresholds: nu
     }
     if (task.multilabel) {
       const truth = test.map((e) => task.classes.map((_, c) => (e.target.includes(c) ? 1 : 0)));
-      return evaluateMultilabel(task.classes, truth, probs, thresholds ?? task.classes.map(() => 0.5)).macroF1;
+      return evaluateMultilabel(task.classes, truth, probs, thresholds ?? task.classes.map(() => 0.5));
     }
-    return evaluateSingleLabel(task.classes, test.map((e) => e.target[0]), probs).macroF1;
+    return evaluateSingleLabel(task.classes, test.map((e) => e.target[0]), probs);
   } finally {
     await eng.dispose();
   }
 }
 
-const results: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number }[] = [];
+const results: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number; perClassF1: Record<string, number>; prunedPerClassF1?: Record<string, number> }[] = [];
+const perClassF1 = (e: Evaluation) => Object.fromEntries(e.perClass.map((c) => [c.class, c.f1]));
 for (let f = 0; f < k; f++) {
   const doneFile = join(stateDir, `fold${f + 1}${o.prune ? `-pruned${pruneEpochs}` : ''}.json`);
   if (existsSync(doneFile)) {
@@ -99,12 +100,15 @@ for (let f = 0; f < k; f++) {
   const { train: tr, val } = stratifiedSplit(rest, 0.2, seed + f);
   const common = { numClasses: task.classes.length, multilabel: task.multilabel, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f };
   const r = await train(initialWeights(task.classes.length, seed + f), tr, val, { ...common, mode, epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, 'train'), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
-  const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: await score(r.weights, test, r.thresholds), seconds: 0, bestEpoch: r.bestEpoch };
+  const ev = await score(r.weights, test, r.thresholds);
+  const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: ev.macroF1, seconds: 0, bestEpoch: r.bestEpoch, perClassF1: perClassF1(ev) };
   if (o.prune) {
     const p = await pruneAndFineTune(r.weights, tr, val, { ...common, sparsity: 0.8, fineTuneEpochs: pruneEpochs, mode, checkpointDir: join(stateDir, `fold${f + 1}`, `prune${pruneEpochs}`) });
     let th = r.thresholds;
     if (task.multilabel && p.fineTune) th = p.fineTune.thresholds ?? th;
-    entry.prunedMacroF1 = await score(p.weights, test, th);
+    const pe = await score(p.weights, test, th);
+    entry.prunedMacroF1 = pe.macroF1;
+    entry.prunedPerClassF1 = perClassF1(pe);
   }
   entry.seconds = (performance.now() - t0) / 1000;
   writeJson(doneFile, entry);

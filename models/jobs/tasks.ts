@@ -134,7 +134,7 @@ export interface EvaluateParams {
   engine?: EnginePreference;
 }
 
-export async function evaluateJob(p: EvaluateParams, ctx: JobContext): Promise<Evaluation & { version: string; engine: string; skipped: { key: string; error: string }[] }> {
+export async function evaluateJob(p: EvaluateParams, ctx: JobContext): Promise<Evaluation & { version: string; engine: string; skipped: { key: string; error: string }[]; inTraining: number }> {
   const pkg = loadModelPackage(p.model);
   const { records } = await resolveSource(p.source, pkg.config.task.labelSet, true);
   if (!records.length) throw new Error(`no records with ${pkg.config.task.labelSet} ground truth in the selection`);
@@ -143,7 +143,9 @@ export async function evaluateJob(p: EvaluateParams, ctx: JobContext): Promise<E
     const rows = await predictRecords(engine, pkg, records, p.multiWindow ?? pkg.config.preprocessing.multiWindow, ctx);
     const ok = rows.map((r, i) => [r, records[i]] as const).filter(([r]) => !r.error);
     const skipped = rows.filter((r) => r.error).map((r) => ({ key: r.key, error: r.error! }));
-    const result = { ...evaluateRows(pkg, ok.map(([, rec]) => rec), ok.map(([r]) => r)), skipped, version: pkg.config.version, engine: engine.name };
+    const trained = new Set((pkg.config.provenance.splitIds?.train ?? []).map(String));
+    const inTraining = ok.filter(([, rec]) => trained.has(String(rec.recordId ?? rec.key))).length;
+    const result = { ...evaluateRows(pkg, ok.map(([, rec]) => rec), ok.map(([r]) => r)), skipped, version: pkg.config.version, engine: engine.name, inTraining };
     if (p.saveAs) saveEvaluation(p.model, p.saveAs, { ...result, source: p.source.kind === 'inline' ? 'inline' : p.source, at: new Date().toISOString() });
     return result;
   } finally {

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluateMultilabel, evaluateSingleLabel } from '../metrics.ts';
+import { taskFor, type ModelConfig } from '../package/modelConfig.ts';
+import { configFor } from '../testing/packageConfig.ts';
+import { renderModelReport, trustNote, type CvSummary } from './modelReport.ts';
+
+const weights = { manifest: 'weights.json', file: 'weights.bin', storage: 'sparse-float16', bytes: 2_990_000, sparsity: 0.8 } as const;
+const cv: CvSummary = {
+  task: 'chapman4', folds: 2, records: 40, sources: ['cpsc2018', 'georgia'], mode: 'full', epochs: 70, crops: true, pruneEpochs: 10, backend: 'tfjs-wasm',
+  perFold: [
+    { fold: 1, n: 20, macroF1: 0.6, prunedMacroF1: 0.55, seconds: 600, bestEpoch: 40, perClassF1: { AFIB: 0.9, GSVT: 0.4, SB: 0.2, SR: 0.85 } },
+    { fold: 2, n: 20, macroF1: 0.7, prunedMacroF1: 0.65, seconds: 660, bestEpoch: 35, perClassF1: { AFIB: 0.7, GSVT: 0.6, SB: 0.4, SR: 0.95 } },
+  ],
+  macroF1: { mean: 0.65, sd: 0.0707 },
+  prunedMacroF1: { mean: 0.6, sd: 0.0707 },
+};
+
+test('the model report states scores, confusion, size, provenance, cross-validation and per-class trust', () => {
+  const config: ModelConfig = { ...configFor('chapman4-default', 'train'), formatVersion: 1, weights, metrics: { seconds: 5400, epochs: 52, bestEpoch: 37, valMacroF1: 0.61, nTrain: 449, nVal: 113 } };
+  const truth = [0, 0, 1, 3, 3, 3, 2, 3];
+  const probs = truth.map((t, i) => [0, 1, 2, 3].map((c) => (c === (i === 2 ? 3 : t) ? 0.7 : 0.1)));
+  const evaluation = evaluateSingleLabel(config.task.classes, truth, probs);
+  const md = renderModelReport({ config, evaluation: { ...evaluation, engine: 'onnxruntime-node' }, evaluatedOn: '8 records', inTraining: 5, bytesOnDisk: 10_800_000, related: { version: 'chapman4-default-pruned', bytesOnDisk: 2_990_000, sparsity: 0.8 }, cv: [cv] });
+  assert.match(md, /Not a medical device/);
+  assert.match(md, new RegExp(`macro F1 ${evaluation.macroF1.toFixed(3)}`));
+  assert.match(md, /5 of these 8 records were in the model's own training set/);
+  assert.match(md, /\| GSVT \| 0\.000 \| 0\.000 \| 0\.000 \| [0-9.–]+ \| 1 \|/);
+  assert.match(md, /\| AFIB \| 2 \| 0 \| 0 \| 0 \|/, 'confusion row of AFIB');
+  assert.match(md, /\| GSVT \| 0 \| 0 \| 0 \| 1 \|/, 'the GSVT record predicted SR');
+  assert.match(md, /10\.80 MB \(sparse-float16, sparsity 80\.0 %\); chapman4-default-pruned: 2\.99 MB/);
+  assert.match(md, /90\.0 min \(52 epochs, best 37\)/);
+  assert.match(md, /mean held-out macro F1 \*\*0\.650 ± 0\.071\*\*; 80 %-pruned \+ 10 epochs: 0\.600 ± 0\.071/);
+  assert.match(md, /\| 2 \| 20 \| 0\.700 \| 0\.650 \| 35 \| 11\.0 \|/);
+  assert.match(md, /\*\*SB\*\*: rare here \(1 records\)/);
+  assert.doesNotMatch(md, /undefined|NaN/);
+});
+
+test('multilabel reports show thresholds and per-class confusion', () => {
+  const task = taskFor('cpsc9');
+  const thresholds = task.classes.map((_, i) => 0.3 + i * 0.05);
+  const config: ModelConfig = { ...configFor('cpsc9-x', 'prune'), task: { ...task, thresholds }, architecture: { name: 'LightX3ECG', numClasses: 9 }, formatVersion: 1, weights, metrics: { valMacroF1Before: 0.5, valMacroF1After: 0.48 } };
+  const truth = [[1, 0, 0, 0, 0, 0, 0, 0, 0], [0, 1, 0, 0, 1, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0, 0]];
+  const probs = [[0.9, 0, 0, 0, 0, 0, 0, 0, 0], [0.2, 0.8, 0, 0, 0.1, 0, 0, 0, 0], [0.1, 0, 0, 0, 0, 0, 0, 0, 0]];
+  const md = renderModelReport({ config, evaluation: evaluateMultilabel(task.classes, truth, probs, thresholds), evaluatedOn: '3 records', inTraining: 0, bytesOnDisk: 3e6 });
+  assert.match(md, /Normal 0\.30, AF 0\.35/);
+  assert.match(md, /\| Normal \| 1 \| 0 \| 1 \| 1 \|/, 'one Normal missed at threshold 0.30');
+  assert.match(md, /0\.500 before pruning → 0\.480 after/);
+  assert.match(md, /No cross-validation summary/);
+  assert.doesNotMatch(md, /own training set/);
+});
+
+test('trust notes follow support and held-out F1', () => {
+  const c = { class: 'SR', f1: 0.9, precision: 0.9, recall: 0.9, auroc: 0.95, support: 400 };
+  assert.match(trustNote({ ...c, support: 12 }, 0.9), /rare here \(12 records\)/);
+  assert.match(trustNote(c, null), /upper bound/);
+  assert.match(trustNote(c, 0.85), /useful pre-read/);
+  assert.match(trustNote(c, 0.6), /review every call/);
+  assert.match(trustNote(c, 0.3), /not reliable/);
+});

@@ -1,0 +1,122 @@
+/**
+ * The Markdown report of a model version: what it scores on the records it was evaluated on, what it
+ * scored on records it never saw (cross-validation), how it was made, how big it is, and what each class
+ * can and cannot be trusted for. A pure function of its inputs; the CLI gathers them and writes the file.
+ */
+import type { ModelConfig } from '../package/modelConfig.ts';
+import type { ClassMetrics, Evaluation } from '../metrics.ts';
+
+/** One `npm run cv` summary (models/cli/cv.ts --out). */
+export interface CvSummary {
+  task: string;
+  folds: number;
+  records: number;
+  sources: string[] | 'all';
+  mode: string;
+  epochs: number;
+  crops?: boolean;
+  pruneEpochs?: number | null;
+  backend: string;
+  perFold: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number; perClassF1?: Record<string, number> }[];
+  macroF1: { mean: number; sd: number };
+  prunedMacroF1: { mean: number; sd: number } | null;
+}
+
+export interface ReportInput {
+  config: ModelConfig;
+  evaluation: Evaluation & { engine?: string };
+  /** Words for the evaluated records, e.g. "all 562 records of ../shared/data with a chapman4 label". */
+  evaluatedOn: string;
+  /** How many of the evaluated records were in the model's own training set. */
+  inTraining: number;
+  bytesOnDisk: number;
+  /** The dense parent's size when this version is a pruned one, or the pruned child's when known. */
+  related?: { version: string; bytesOnDisk: number; sparsity: number; macroF1?: number };
+  cv?: CvSummary[];
+}
+
+/** Below this many examples of a class, its figures are anecdotes, not estimates. */
+const RARE = 30;
+
+const f3 = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(3));
+const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+const table = (head: string[], rows: (string | number)[][]) =>
+  [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+function cvClassMeans(cv: CvSummary[] | undefined, cls: string): number | null {
+  const v = (cv ?? []).flatMap((s) => s.perFold.map((f) => f.perClassF1?.[cls]).filter((x): x is number => typeof x === 'number'));
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+}
+
+/** What a reader may rely on for one class, from its support and its held-out F1. */
+export function trustNote(c: ClassMetrics, heldOutF1: number | null): string {
+  if (c.support < RARE) {
+    return `rare here (${c.support} records): its figures swing by a record or two; a hint to look closer, never a finding on its own`;
+  }
+  if (heldOutF1 === null) return `${c.support} records; no held-out estimate yet: treat the in-sample figures as an upper bound`;
+  if (heldOutF1 >= 0.8) return `held-out F1 ${heldOutF1.toFixed(2)}: a useful pre-read; still confirm on the tracing`;
+  if (heldOutF1 >= 0.5) return `held-out F1 ${heldOutF1.toFixed(2)}: catches many cases and misses or invents others; review every call`;
+  return `held-out F1 ${heldOutF1.toFixed(2)}: not reliable; use only to order a review queue`;
+}
+
+export function renderModelReport(r: ReportInput): string {
+  const { config: c, evaluation: e } = r;
+  const hp = c.provenance.hyperParameters;
+  const m = c.metrics as { seconds?: number; epochs?: number; bestEpoch?: number; valMacroF1?: number; valMacroF1Before?: number; valMacroF1After?: number; nTrain?: number; nVal?: number };
+  const out: string[] = [];
+  out.push(`# ${c.version} — ${c.task.labelSet} (${c.task.multilabel ? 'multilabel' : 'single-label'}: ${c.task.classes.join(', ')})`);
+  out.push('');
+  out.push('> Not a medical device. These figures describe a small public research dataset; they do not establish clinical performance.');
+  out.push('');
+  out.push('## How it was made');
+  out.push('');
+  const facts: [string, string][] = [
+        ['origin', `${c.provenance.origin}${c.provenance.parent ? ` from ${c.provenance.parent}` : ''}`],
+        ['data', `${c.provenance.dataset ?? '–'}${m.nTrain !== undefined ? ` (${m.nTrain} training, ${m.nVal} validation records)` : ''}`],
+        ['recipe', Object.entries(hp).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')],
+        ['seed', String(c.provenance.seed ?? '–')],
+        ['engine / backend', `${c.provenance.engine} / ${c.provenance.backend}`],
+        ['training time', m.seconds !== undefined ? `${(m.seconds / 60).toFixed(1)} min (${m.epochs} epochs, best ${m.bestEpoch})` : '–'],
+        ['validation macro F1', m.valMacroF1 !== undefined ? f3(m.valMacroF1) : m.valMacroF1After !== undefined ? `${f3(m.valMacroF1Before)} before pruning → ${f3(m.valMacroF1After)} after` : '–'],
+        ['thresholds', c.task.thresholds ? c.task.classes.map((k, i) => `${k} ${c.task.thresholds![i].toFixed(2)}`).join(', ') : 'argmax (single-label)'],
+        ['prediction', c.preprocessing.multiWindow === 'mean' ? 'mean over consecutive 10 s windows' : 'first 10 s'],
+        ['size on disk', `${mb(r.bytesOnDisk)} (${c.weights.storage}, sparsity ${(c.weights.sparsity * 100).toFixed(1)} %)${r.related ? `; ${r.related.version}: ${mb(r.related.bytesOnDisk)} (sparsity ${(r.related.sparsity * 100).toFixed(1)} %)` : ''}`],
+  ];
+  for (const [k, v] of facts) out.push(`- **${k}**: ${v}`);
+  out.push('');
+  out.push(`## Scores on ${r.evaluatedOn}`);
+  out.push('');
+  if (r.inTraining > 0) out.push(`${r.inTraining} of these ${e.n} records were in the model's own training set: read these figures as an upper bound. The cross-validated figures below are the honest estimate.\n`);
+  out.push(`n ${e.n}, engine ${e.engine ?? '–'}: **macro F1 ${f3(e.macroF1)}**, macro precision ${f3(e.macroPrecision)}, macro recall ${f3(e.macroRecall)}, macro AUROC ${f3(e.macroAuroc)}.`);
+  out.push('');
+  out.push(table(['class', 'F1', 'precision', 'recall', 'AUROC', 'support', ...(c.task.multilabel ? ['threshold'] : [])], e.perClass.map((k) => [k.class, f3(k.f1), f3(k.precision), f3(k.recall), f3(k.auroc), k.support, ...(c.task.multilabel ? [f3(k.threshold)] : [])])));
+  out.push('');
+  if (!e.multilabel) {
+    const conf = e.confusion as number[][];
+    out.push('Confusion (rows: truth, columns: prediction):');
+    out.push('');
+    out.push(table(['truth \\ predicted', ...c.task.classes], conf.map((row, i) => [c.task.classes[i], ...row])));
+  } else {
+    const conf = e.confusion as number[][][];
+    out.push('Confusion per class ([[TN, FP], [FN, TP]]):');
+    out.push('');
+    out.push(table(['class', 'TN', 'FP', 'FN', 'TP'], conf.map((m2, i) => [c.task.classes[i], m2[0][0], m2[0][1], m2[1][0], m2[1][1]])));
+  }
+  out.push('');
+  out.push('## Cross-validation (records each fold never saw)');
+  out.push('');
+  if (!r.cv?.length) out.push('No cross-validation summary was given for this report (`npm run cv -- --task … --out FILE`, then `--cv FILE`).');
+  for (const s of r.cv ?? []) {
+    out.push(`**${s.sources === 'all' ? 'all sources' : s.sources.join(', ')}** — ${s.records} records, ${s.folds} folds, ${s.mode}, ${s.epochs} epochs${s.crops ? ', 10 s crops' : ''}, ${s.backend}: mean held-out macro F1 **${f3(s.macroF1.mean)} ± ${f3(s.macroF1.sd)}**${s.prunedMacroF1 ? `; 80 %-pruned + ${s.pruneEpochs ?? 5} epochs: ${f3(s.prunedMacroF1.mean)} ± ${f3(s.prunedMacroF1.sd)}` : ''}.`);
+    out.push('');
+    out.push(table(['fold', 'n', 'macro F1', ...(s.prunedMacroF1 ? ['pruned'] : []), 'best epoch', 'minutes'], s.perFold.map((f) => [f.fold, f.n, f3(f.macroF1), ...(s.prunedMacroF1 ? [f3(f.prunedMacroF1)] : []), f.bestEpoch, (f.seconds / 60).toFixed(1)])));
+    out.push('');
+  }
+  out.push('## What each class can and cannot be trusted for');
+  out.push('');
+  for (const k of e.perClass) out.push(`- **${k.class}**: ${trustNote(k, cvClassMeans(r.cv, k.class))}.`);
+  out.push('');
+  out.push('The data, not the network, limits these models: the published LightX3ECG figures (0.97 and 0.80 macro F1) come from 10,646 and 6,877 records; this dataset has a few hundred per task, and its rare classes a handful each.');
+  out.push('');
+  return out.join('\n');
+}
