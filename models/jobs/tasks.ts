@@ -143,14 +143,26 @@ export async function evaluateJob(p: EvaluateParams, ctx: JobContext): Promise<E
     const rows = await predictRecords(engine, pkg, records, p.multiWindow ?? pkg.config.preprocessing.multiWindow, ctx);
     const ok = rows.map((r, i) => [r, records[i]] as const).filter(([r]) => !r.error);
     const skipped = rows.filter((r) => r.error).map((r) => ({ key: r.key, error: r.error! }));
-    const trained = new Set((pkg.config.provenance.splitIds?.train ?? []).map(String));
-    const inTraining = ok.filter(([, rec]) => trained.has(String(rec.recordId ?? rec.key))).length;
+    const inTraining = ok.filter(([, rec]) => wasTrainedOn(pkg.config, p.source, rec)).length;
     const result = { ...evaluateRows(pkg, ok.map(([, rec]) => rec), ok.map(([r]) => r)), skipped, version: pkg.config.version, engine: engine.name, inTraining };
     if (p.saveAs) saveEvaluation(p.model, p.saveAs, { ...result, source: p.source.kind === 'inline' ? 'inline' : p.source, at: new Date().toISOString() });
     return result;
   } finally {
     await engine.dispose();
   }
+}
+
+/**
+ * Whether a record was in a model's training split. Split ids are record names (shipped packages, shared
+ * data) or archive record ids, which only mean something in the archive the model was trained from.
+ */
+function wasTrainedOn(config: ModelConfig, source: DataSourceSpec, rec: SourceRecord): boolean {
+  const train = config.provenance.splitIds?.train;
+  if (!train?.length) return false;
+  const ids = new Set(train.map(String));
+  const name = rec.key.slice(rec.key.lastIndexOf('#') + 1);
+  if (ids.has(name)) return true;
+  return rec.recordId !== undefined && source.kind === 'archive' && resolve(source.file) === config.provenance.dataset && ids.has(String(rec.recordId));
 }
 
 function saveEvaluation(dir: string, name: string, value: unknown): void {
