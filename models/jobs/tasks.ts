@@ -160,8 +160,9 @@ function wasTrainedOn(config: ModelConfig, source: DataSourceSpec, rec: SourceRe
   const train = config.provenance.splitIds?.train;
   if (!train?.length) return false;
   const ids = new Set(train.map(String));
+  // archive keys are `file#name`, shared-data keys `source/name`; archives store the bare record name
   const name = rec.key.slice(rec.key.lastIndexOf('#') + 1);
-  if (ids.has(name)) return true;
+  if (ids.has(name) || ids.has(name.slice(name.lastIndexOf('/') + 1))) return true;
   return rec.recordId !== undefined && source.kind === 'archive' && resolve(source.file) === config.provenance.dataset && ids.has(String(rec.recordId));
 }
 
