@@ -23,6 +23,23 @@ interface Exports {
   dw_backprop_input: Kernel;
   dw_backprop_filter: Kernel;
   reduce_middle: (x: number, out: number, scratch: number, outer: number, inner: number, C: number, scale: number) => void;
+  bn_max_channels: () => number;
+  bn_train_forward: (x: number, gamma: number, beta: number, y: number, mean: number, variance: number, n: number, C: number, eps: number, relu: number) => void;
+  bn_train_backward: (
+    dy: number, x: number, gamma: number, beta: number, mean: number, variance: number,
+    dx: number, dgamma: number, dbeta: number, n: number, C: number, eps: number, relu: number,
+  ) => void;
+}
+
+/** BatchNorm (training) over x [n, C]; see batchNormTrain.c. Outputs are written into the arrays given. */
+export interface BatchNormTrainKernels {
+  /** Largest channel count the kernels take (their per-channel scratch is static). */
+  maxChannels: number;
+  forward(x: Float32Array, gamma: Float32Array, beta: Float32Array, out: { y: Float32Array; mean: Float32Array; variance: Float32Array }, n: number, C: number, eps: number, relu: boolean): void;
+  backward(
+    dy: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array,
+    out: { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array }, n: number, C: number, eps: number, relu: boolean,
+  ): void;
 }
 
 export interface DepthwiseWasm {
@@ -31,6 +48,7 @@ export interface DepthwiseWasm {
   backpropFilter(g: DepthwiseGeometry, x: Float32Array, dy: Float32Array): Float32Array;
   /** out[o, c] = scale·Σ_i x[o, i, c] for x [outer, inner, C]. */
   reduceMiddle(x: Float32Array, outer: number, inner: number, channels: number, scale: number): Float32Array;
+  batchNormTrain: BatchNormTrainKernels;
 }
 
 /** The SIMD kernels cover 1-D geometry only. */
@@ -77,6 +95,25 @@ function create(): DepthwiseWasm | undefined {
       const [px, po, ps] = place([x], outer * channels, 3 * channels + 4);
       ex.reduce_middle(px, po, ps, outer, inner, channels, scale);
       return new Float32Array(ex.memory.buffer, po, outer * channels).slice();
+    },
+    batchNormTrain: {
+      maxChannels: ex.bn_max_channels(),
+      forward(x, gamma, beta, out, n, C, eps, relu) {
+        const [px, pg, pb, py, pm, pv] = place([x, gamma, beta], n * C, C, C);
+        ex.bn_train_forward(px, pg, pb, py, pm, pv, n, C, eps, relu ? 1 : 0);
+        const view = (at: number, len: number) => new Float32Array(ex.memory.buffer, at, len);
+        out.y.set(view(py, n * C));
+        out.mean.set(view(pm, C));
+        out.variance.set(view(pv, C));
+      },
+      backward(dy, x, gamma, beta, mean, variance, out, n, C, eps, relu) {
+        const [pdy, px, pg, pb, pm, pv, pdx, pdg, pdb] = place([dy, x, gamma, beta, mean, variance], n * C, C, C);
+        ex.bn_train_backward(pdy, px, pg, pb, pm, pv, pdx, pdg, pdb, n, C, eps, relu ? 1 : 0);
+        const view = (at: number, len: number) => new Float32Array(ex.memory.buffer, at, len);
+        out.dx.set(view(pdx, n * C));
+        out.dgamma.set(view(pdg, C));
+        out.dbeta.set(view(pdb, C));
+      },
     },
   };
 }

@@ -5,11 +5,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerFastKernels, unregisterFastKernels, FAST_KERNELS } from './index.ts';
 import { depthwiseBackpropFilter, depthwiseBackpropInput, depthwiseForward, type DepthwiseGeometry } from './depthwiseKernels.ts';
 import { depthwiseWasm } from './depthwiseWasm.ts';
-import { loadNativeAddon } from './nativeAddon.ts';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { buildAddonForTest } from './addonForTests.ts';
+import { BN_TRAIN_KERNELS } from './batchNormKernelNames.ts';
 
 interface Case {
   x: number[];
@@ -60,7 +57,7 @@ test('fast depthwise kernels match tfjs cpu kernels: forward, input and filter g
   const reference = cases.map((c, i) => run(c, 10 * i + 1));
   const { registered } = registerFastKernels(tf, 'cpu', { addon: null });
   try {
-    assert.deepEqual(registered, [...FAST_KERNELS]);
+    assert.deepEqual(registered, [...FAST_KERNELS, ...BN_TRAIN_KERNELS]);
     cases.forEach((c, i) => {
       const fast = run(c, 10 * i + 1);
       fast.forEach((v, j) => close(v, reference[i][j], `case ${i} ${['forward', 'dx', 'dfilter'][j]}`));
@@ -104,15 +101,6 @@ test('WASM SIMD 1-D kernels equal the JS kernels, with padding, stride 2 and a c
     close(simd.backpropFilter(g, x, dy), depthwiseBackpropFilter(g, x, dy), `C${C} K${K} s${s} dfilter`);
   }
 });
-
-/** Builds the optional addon into a temp dir (g++ and Node's headers); undefined where they are missing. */
-function buildAddonForTest() {
-  if (!existsSync('/usr/include/node/node_api.h') || spawnSync('g++', ['--version']).status !== 0) return undefined;
-  const out = `${mkdtempSync(`${tmpdir()}/x3ecg-native-`)}/x3ecg_native.node`;
-  const r = spawnSync('sh', [fileURLToPath(new URL('./buildAddon.sh', import.meta.url)), out], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return loadNativeAddon(out);
-}
 
 test('native BatchMatMul (optional addon) equals the backend kernels: transposes, batch broadcast, 2-D', async (t) => {
   const addon = buildAddonForTest();

@@ -3,7 +3,9 @@
  * (tf.unregisterKernel + tf.registerKernel). Today: DepthwiseConv2dNative and both of its
  * gradients (the wasm backend has no depthwise backprop at all; cpu's is ~0.03 GFLOP/s): WASM SIMD
  * (depthwise1d.c, ~2 GMAC/s) for 1-D geometry, plain JS loops (depthwiseKernels.ts) otherwise. Shapes the fast path does not cover (channel multiplier > 1,
- * NCHW) go to the kernel that was registered before, so behaviour never narrows.
+ * NCHW) go to the kernel that was registered before, so behaviour never narrows. Also two kernels of our
+ * own, X3BatchNormTrain and its gradient (batchNormKernels.ts), which network/context.ts's batchNorm
+ * uses in training when they are registered (X3ECG_FUSED_BN=0 leaves them out, for before/after runs).
  *
  *   import { registerFastKernels } from './native/index.ts';
  *   registerFastKernels(tf);   // after tf.setBackend(...); idempotent per backend
@@ -13,6 +15,7 @@ import type { DataType, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow
 import { depthwiseBackpropFilter, depthwiseBackpropInput, depthwiseForward, type DepthwiseGeometry } from './depthwiseKernels.ts';
 import { depthwiseWasm, isOneDimensional } from './depthwiseWasm.ts';
 import { loadNativeAddon, type NativeAddon } from './nativeAddon.ts';
+import { BN_TRAIN_KERNELS, batchNormTrainKernelFuncs, batchNormTrainKernels } from './batchNormKernels.ts';
 
 type Tf = typeof tfDefault;
 type Conv2DInfo = ReturnType<Tf['backend_util']['computeConv2DInfo']>;
@@ -196,17 +199,23 @@ const replaced = new Map<string, Map<string, KernelConfig | undefined>>();
 export function registerFastKernels(
   tf: Tf = tfDefault,
   backendName: string = tf.getBackend(),
-  opts: { addon?: NativeAddon | null; threads?: number } = {},
+  opts: { addon?: NativeAddon | null; threads?: number; fusedBatchNorm?: boolean } = {},
 ): { registered: string[]; backend: string } {
   if (backendName !== 'cpu' && backendName !== 'wasm') return { registered: [], backend: backendName };
   const done = replaced.get(backendName);
   if (done) return { registered: [...done.keys()], backend: backendName };
   const addon = opts.addon === null ? undefined : (opts.addon ?? loadNativeAddon());
   // Reductions only on wasm: cpu's own Sum/Mean do not transpose.
-  const names: string[] = [...FAST_KERNELS, ...(backendName === 'wasm' ? ['Sum', 'Mean'] : []), ...(addon ? ['BatchMatMul'] : [])];
+  const bn = (opts.fusedBatchNorm ?? process.env.X3ECG_FUSED_BN !== '0') ? batchNormTrainKernels(addon) : undefined;
+  const names: string[] = [
+    ...FAST_KERNELS,
+    ...(backendName === 'wasm' ? ['Sum', 'Mean'] : []),
+    ...(addon ? ['BatchMatMul'] : []),
+    ...(bn ? BN_TRAIN_KERNELS : []),
+  ];
   const previous = new Map<string, KernelConfig | undefined>();
   for (const name of names) previous.set(name, tf.getKernel(name, backendName));
-  const funcs: Record<string, KernelFunc> = { ...fastKernelFuncs(tf, previous) };
+  const funcs: Record<string, KernelFunc> = { ...fastKernelFuncs(tf, previous), ...(bn ? batchNormTrainKernelFuncs(bn) : {}) };
   if (addon) funcs.BatchMatMul = batchMatMulFunc(addon, previous.get('BatchMatMul'), opts.threads ?? gemmThreads());
   if (backendName === 'wasm') for (const r of ['Sum', 'Mean'] as const) funcs[r] = reduceMiddleFunc(r, previous.get(r));
   for (const name of names) {

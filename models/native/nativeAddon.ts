@@ -9,6 +9,14 @@ import { fileURLToPath } from 'node:url';
 export interface NativeAddon {
   /** C[b] = op(A[b])·op(B[b]) for b < batch; row-major; batch strides in elements (0 broadcasts). */
   sgemm(a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, strideA: number, strideB: number, threads: number): void;
+  /** BatchNorm (training) over x [n, C]: y, batch mean and biased variance; ReLU after when asked.
+   * Absent from addons built before it existed. */
+  bnTrainForward?(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, n: number, C: number, eps: number, relu: boolean): void;
+  /** Its gradient: dx, dγ, dβ from dy and the forward's inputs and statistics. */
+  bnTrainBackward?(
+    dy: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, n: number, C: number, eps: number, relu: boolean,
+  ): void;
 }
 
 export const DEFAULT_ADDON_PATH = fileURLToPath(new URL('./build/x3ecg_native.node', import.meta.url));

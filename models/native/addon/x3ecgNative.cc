@@ -1,9 +1,12 @@
-// Node-API addon: multi-threaded float32 GEMM for TF.js's BatchMatMul on the wasm/cpu backends.
+// Node-API addon: multi-threaded float32 GEMM for TF.js's BatchMatMul on the wasm/cpu backends, and
+// BatchNorm (training mode) forward/backward over [n, C] (the maths of ../batchNormTrain.c).
 // Optional: built by models/native/buildAddon.sh (g++ and Node's headers); everything works without it.
 // C[b] = op(A[b]) · op(B[b]), row-major; op transposes when asked. Threads split the rows of C.
 #include <node_api.h>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -121,10 +124,191 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---- BatchNorm, training mode, x [n, C] (channels last, statistics over rows) ----
+// Column sums: f32 blocks of 256 rows (vectorised over channels) added into f64 totals.
+constexpr int kBnBlock = 256;
+
+void bnForward(const float* __restrict x, const float* gamma, const float* beta, float* __restrict y, float* mean, float* var,
+               int n, int C, float eps, bool relu) {
+  std::vector<float> part(C), mu(C), a(C), b(C);
+  std::vector<double> total(C, 0.0);
+  for (int i0 = 0; i0 < n; i0 += kBnBlock) {
+    const int i1 = std::min(n, i0 + kBnBlock);
+    std::fill(part.begin(), part.end(), 0.f);
+    float* __restrict p = part.data();
+    for (int i = i0; i < i1; i++) {
+      const float* __restrict row = x + (size_t)i * C;
+      for (int c = 0; c < C; c++) p[c] += row[c];
+    }
+    for (int c = 0; c < C; c++) total[c] += p[c];
+  }
+  for (int c = 0; c < C; c++) mu[c] = mean[c] = (float)(total[c] / n);
+  std::fill(total.begin(), total.end(), 0.0);
+  for (int i0 = 0; i0 < n; i0 += kBnBlock) {
+    const int i1 = std::min(n, i0 + kBnBlock);
+    std::fill(part.begin(), part.end(), 0.f);
+    float* __restrict p = part.data();
+    const float* __restrict m = mu.data();
+    for (int i = i0; i < i1; i++) {
+      const float* __restrict row = x + (size_t)i * C;
+      for (int c = 0; c < C; c++) {
+        const float d = row[c] - m[c];
+        p[c] += d * d;
+      }
+    }
+    for (int c = 0; c < C; c++) total[c] += p[c];
+  }
+  for (int c = 0; c < C; c++) {
+    var[c] = (float)(total[c] / n);
+    a[c] = gamma[c] / std::sqrt(var[c] + eps);
+    b[c] = beta[c] - mu[c] * a[c];
+  }
+  const float* __restrict pa = a.data();
+  const float* __restrict pb = b.data();
+  for (int i = 0; i < n; i++) {
+    const float* __restrict row = x + (size_t)i * C;
+    float* __restrict out = y + (size_t)i * C;
+    if (relu)
+      for (int c = 0; c < C; c++) out[c] = std::max(row[c] * pa[c] + pb[c], 0.f);
+    else
+      for (int c = 0; c < C; c++) out[c] = row[c] * pa[c] + pb[c];
+  }
+}
+
+void bnBackward(const float* __restrict dy, const float* __restrict x, const float* gamma, const float* beta, const float* mean,
+                const float* var, float* __restrict dx, float* dgamma, float* dbeta, int n, int C, float eps, bool relu) {
+  std::vector<float> part0(C), part1(C), invstd(C), a(C), b(C), mu(mean, mean + C), md(C), k(C);
+  std::vector<double> t0(C, 0.0), t1(C, 0.0);
+  for (int c = 0; c < C; c++) {
+    invstd[c] = 1.f / std::sqrt(var[c] + eps);
+    a[c] = gamma[c] * invstd[c];
+    b[c] = beta[c] - mu[c] * a[c];
+  }
+  const float* __restrict pa = a.data();
+  const float* __restrict pb = b.data();
+  const float* __restrict pm = mu.data();
+  for (int i0 = 0; i0 < n; i0 += kBnBlock) {
+    const int i1 = std::min(n, i0 + kBnBlock);
+    std::fill(part0.begin(), part0.end(), 0.f);
+    std::fill(part1.begin(), part1.end(), 0.f);
+    float* __restrict p0 = part0.data();
+    float* __restrict p1 = part1.data();
+    for (int i = i0; i < i1; i++) {
+      const float* __restrict xr = x + (size_t)i * C;
+      const float* __restrict dr = dy + (size_t)i * C;
+      if (relu)
+        for (int c = 0; c < C; c++) {
+          const float d = xr[c] * pa[c] + pb[c] > 0.f ? dr[c] : 0.f;
+          p0[c] += d;
+          p1[c] += d * (xr[c] - pm[c]);
+        }
+      else
+        for (int c = 0; c < C; c++) {
+          p0[c] += dr[c];
+          p1[c] += dr[c] * (xr[c] - pm[c]);
+        }
+    }
+    for (int c = 0; c < C; c++) {
+      t0[c] += p0[c];
+      t1[c] += p1[c];
+    }
+  }
+  for (int c = 0; c < C; c++) {
+    dbeta[c] = (float)t0[c];
+    dgamma[c] = (float)(t1[c] * invstd[c]);
+    md[c] = (float)(t0[c] / n);
+    k[c] = (float)(a[c] * (double)invstd[c] * invstd[c] * (t1[c] / n));
+  }
+  const float* __restrict pmd = md.data();
+  const float* __restrict pk = k.data();
+  for (int i = 0; i < n; i++) {
+    const float* __restrict xr = x + (size_t)i * C;
+    const float* __restrict dr = dy + (size_t)i * C;
+    float* __restrict out = dx + (size_t)i * C;
+    if (relu)
+      for (int c = 0; c < C; c++) {
+        const float d = xr[c] * pa[c] + pb[c] > 0.f ? dr[c] : 0.f;
+        out[c] = pa[c] * (d - pmd[c]) - pk[c] * (xr[c] - pm[c]);
+      }
+    else
+      for (int c = 0; c < C; c++) out[c] = pa[c] * (dr[c] - pmd[c]) - pk[c] * (xr[c] - pm[c]);
+  }
+}
+
+bool floatArgs(napi_env env, napi_value* argv, int count, float** out, size_t* lengths, const char* who) {
+  for (int i = 0; i < count; i++) {
+    out[i] = floatData(env, argv[i], &lengths[i]);
+    if (!out[i]) {
+      std::string msg = std::string(who) + ": arguments 1.." + std::to_string(count) + " must be Float32Arrays";
+      napi_throw_type_error(env, nullptr, msg.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+// bnTrainForward(x, gamma, beta, y, mean, variance, n, C, eps, relu)
+napi_value BnTrainForward(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float* f[6];
+  size_t len[6];
+  if (argc != 10) {
+    napi_throw_error(env, nullptr, "bnTrainForward: expected 10 arguments");
+    return nullptr;
+  }
+  if (!floatArgs(env, argv, 6, f, len, "bnTrainForward")) return nullptr;
+  const int n = intArg(env, argv[6]), C = intArg(env, argv[7]);
+  double eps = 0;
+  napi_get_value_double(env, argv[8], &eps);
+  bool relu = false;
+  napi_get_value_bool(env, argv[9], &relu);
+  const size_t nc = (size_t)n * C;
+  if (n < 1 || C < 1 || len[0] < nc || len[3] < nc || len[1] < (size_t)C || len[2] < (size_t)C || len[4] < (size_t)C || len[5] < (size_t)C) {
+    napi_throw_range_error(env, nullptr, "bnTrainForward: array too short for the given shape");
+    return nullptr;
+  }
+  bnForward(f[0], f[1], f[2], f[3], f[4], f[5], n, C, (float)eps, relu);
+  return nullptr;
+}
+
+// bnTrainBackward(dy, x, gamma, beta, mean, variance, dx, dgamma, dbeta, n, C, eps, relu)
+napi_value BnTrainBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float* f[9];
+  size_t len[9];
+  if (argc != 13) {
+    napi_throw_error(env, nullptr, "bnTrainBackward: expected 13 arguments");
+    return nullptr;
+  }
+  if (!floatArgs(env, argv, 9, f, len, "bnTrainBackward")) return nullptr;
+  const int n = intArg(env, argv[9]), C = intArg(env, argv[10]);
+  double eps = 0;
+  napi_get_value_double(env, argv[11], &eps);
+  bool relu = false;
+  napi_get_value_bool(env, argv[12], &relu);
+  const size_t nc = (size_t)n * C;
+  bool ok = n >= 1 && C >= 1 && len[0] >= nc && len[1] >= nc && len[6] >= nc;
+  for (int i : {2, 3, 4, 5, 7, 8}) ok = ok && len[i] >= (size_t)C;
+  if (!ok) {
+    napi_throw_range_error(env, nullptr, "bnTrainBackward: array too short for the given shape");
+    return nullptr;
+  }
+  bnBackward(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], n, C, (float)eps, relu);
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "sgemm", NAPI_AUTO_LENGTH, Sgemm, nullptr, &fn);
   napi_set_named_property(env, exports, "sgemm", fn);
+  napi_create_function(env, "bnTrainForward", NAPI_AUTO_LENGTH, BnTrainForward, nullptr, &fn);
+  napi_set_named_property(env, exports, "bnTrainForward", fn);
+  napi_create_function(env, "bnTrainBackward", NAPI_AUTO_LENGTH, BnTrainBackward, nullptr, &fn);
+  napi_set_named_property(env, exports, "bnTrainBackward", fn);
   return exports;
 }
 
