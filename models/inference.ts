@@ -107,3 +107,13 @@ export async function createInferenceEngine(weights: NamedWeights, multilabel: b
     return tfjsEngine(weights, multilabel);
   }
 }
+
+/** Class probabilities of each window under `weights`, on a throw-away engine (validation during training). */
+export async function windowProbabilities(weights: NamedWeights, multilabel: boolean, windows: Float32Array[], prefer: EnginePreference = 'auto'): Promise<number[][]> {
+  const engine = await createInferenceEngine(weights, multilabel, prefer);
+  try {
+    return (await engine.predict(windows)).map((p) => p.probabilities);
+  } finally {
+    await engine.dispose();
+  }
+}

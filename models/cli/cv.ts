@@ -18,7 +18,7 @@ import { taskFor } from '../package/modelConfig.ts';
 import { train, type TrainExample, type TrainMode } from '../training/trainer.ts';
 import { stratifiedFolds, stratifiedSplit } from '../training/split.ts';
 import { pruneAndFineTune } from '../pruning/prune.ts';
-import { createInferenceEngine } from '../inference.ts';
+import { createInferenceEngine, windowProbabilities } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, type Evaluation } from '../metrics.ts';
 import type { NamedWeights } from '../weights.ts';
@@ -98,7 +98,7 @@ for (let f = 0; f < k; f++) {
   const test = folds[f];
   const rest = folds.filter((_, i) => i !== f).flat();
   const { train: tr, val } = stratifiedSplit(rest, 0.2, seed + f);
-  const common = { numClasses: task.classes.length, multilabel: task.multilabel, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f };
+  const common = { numClasses: task.classes.length, multilabel: task.multilabel, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f, predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, task.multilabel, windows) };
   const r = await train(initialWeights(task.classes.length, seed + f), tr, val, { ...common, mode, epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, 'train'), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
   const ev = await score(r.weights, test, r.thresholds);
   const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: ev.macroF1, seconds: 0, bestEpoch: r.bestEpoch, perClassF1: perClassF1(ev) };

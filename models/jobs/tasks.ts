@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { NamedWeights } from '../weights.ts';
 import { loadModelPackage, packageSizeOnDisk, saveModelPackage, type ModelPackage } from '../package/modelPackage.ts';
 import { defaultPreprocessing, taskFor, type ModelConfig, type WeightStorage } from '../package/modelConfig.ts';
-import { createInferenceEngine, type EnginePreference, type InferenceEngine } from '../inference.ts';
+import { createInferenceEngine, windowProbabilities, type EnginePreference, type InferenceEngine } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
 import { evaluateMultilabel, evaluateSingleLabel, argmax, type Evaluation } from '../metrics.ts';
 import { initialWeights } from '../network/params.ts';
@@ -275,6 +275,7 @@ export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJo
       checkpointDir: join(p.modelsDir, '.checkpoints', version),
       cacheDir: join(p.modelsDir, '.feature-cache'),
       extractFeatures: featureEngine ? (w) => featureEngine!.features(w) : undefined,
+      predictWindows: (w, windows) => windowProbabilities(w, task.multilabel, windows, p.engine),
       onProgress: (e) => ctx.progress(e),
       signal: ctx.signal as AbortSignal,
     });
@@ -351,6 +352,7 @@ export async function pruneJob(p: PruneParams, ctx: JobContext) {
     batchSize: p.batchSize ?? (mode === 'head' ? 64 : 16),
     seed,
     crops: parent.config.preprocessing.multiWindow === 'mean',
+    predictWindows: (w, windows) => windowProbabilities(w, task.multilabel, windows, p.engine),
     checkpointDir: join(modelsDir, '.checkpoints', version),
     cacheDir: join(modelsDir, '.feature-cache'),
     onProgress: (e) => ctx.progress(e),

@@ -18,6 +18,7 @@ export interface PruneOptions {
   lr?: number;
   /** Fine-tune on random 10 s crops, as the parent was trained (see TrainOptions.crops). */
   crops?: boolean;
+  predictWindows?: TrainOptions['predictWindows'];
   checkpointDir?: string | null;
   cacheDir?: string | null;
   onProgress?: TrainOptions['onProgress'];
@@ -51,6 +52,7 @@ export async function pruneAndFineTune(parent: NamedWeights, trainSet: TrainExam
       seed: o.seed ?? 22,
       patience: 0,
       crops: o.crops ?? false,
+      predictWindows: o.predictWindows,
       masks: r.masks,
       checkpointDir: o.checkpointDir,
       cacheDir: o.cacheDir,

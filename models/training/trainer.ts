@@ -76,6 +76,11 @@ export interface TrainOptions {
   leadWorkers?: boolean;
   /** Head mode: lead features of windows ([3 × 512] each) from a faster engine (default: TF.js on the parent). */
   extractFeatures?: (windows: Float32Array[]) => Promise<Float32Array[]>;
+  /**
+   * Full / last-stage validation: class probabilities of windows under given weights from a faster engine
+   * (default: the TF.js model, on this thread while the lead workers idle).
+   */
+  predictWindows?: (weights: NamedWeights, windows: Float32Array[]) => Promise<number[][]>;
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
 }
@@ -123,7 +128,7 @@ function trainableNames(mode: TrainMode, numClasses: number): Set<string> {
 
 function runKeyOf(opts: TrainOptions, parent: NamedWeights, train: TrainExample[], val: TrainExample[]): string {
   const h = createHash('sha256');
-  const { onProgress: _a, signal: _b, checkpointDir: _c, cacheDir: _d, extractFeatures: _e, leadWorkers: _f, masks, ...rest } = opts;
+  const { onProgress: _a, signal: _b, checkpointDir: _c, cacheDir: _d, extractFeatures: _e, leadWorkers: _f, predictWindows: _g, masks, ...rest } = opts;
   h.update(JSON.stringify(rest));
   h.update(backboneKey(parent));
   for (const [n, t] of parent) if (!n.startsWith('lead')) h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
@@ -261,13 +266,16 @@ function applyMaskTensors(params: ParamMap, masks: Map<string, tf.Tensor>): void
 }
 
 /** Mean probabilities over each example's windows (validation). */
-function validate(model: TfjsModel, items: Float32Array[][], mode: TrainMode): number[][] {
+async function validate(model: TfjsModel, items: Float32Array[][], opts: TrainOptions, weights?: NamedWeights): Promise<number[][]> {
   const flat = items.flat();
-  const preds = mode === 'head' ? model.predictFromFeatures(flat) : model.predictWindows(flat, 16);
+  let probs: number[][];
+  if (opts.mode === 'head') probs = model.predictFromFeatures(flat).map((p) => p.probabilities);
+  else if (opts.predictWindows) probs = await opts.predictWindows(weights ?? model.toWeights(), flat);
+  else probs = model.predictWindows(flat, 16).map((p) => p.probabilities);
   const out: number[][] = [];
   let k = 0;
   for (const it of items) {
-    const ps = preds.slice(k, k + it.length).map((p) => p.probabilities);
+    const ps = probs.slice(k, k + it.length);
     k += it.length;
     out.push(ps[0].map((_, c) => ps.reduce((a, p) => a + p[c], 0) / ps.length));
   }
@@ -374,7 +382,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
         await new Promise((r) => setImmediate(r)); // let a worker see its cancel message
       }
       opts.onProgress?.({ phase: 'validate', epoch, done: 0, total: valSet.length });
-      const valF1 = score(valSet, validate(model, prep.valItems, opts.mode), opts);
+      const valF1 = score(valSet, await validate(model, prep.valItems, opts), opts);
       meta.history.push({ epoch, lr, loss: lossSum / seen, valMacroF1: valF1, seconds: (performance.now() - te) / 1000 });
       meta.epoch = epoch;
       meta.rngState = rng.state;
@@ -396,7 +404,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
     if (opts.multilabel) {
       const bestModel = new TfjsModel(best, true, 'best');
       try {
-        const probs = validate(bestModel, prep.valItems, opts.mode);
+        const probs = await validate(bestModel, prep.valItems, opts, best);
         const truth = valSet.map((e) => Array.from({ length: opts.numClasses }, (_, c) => (e.target.includes(c) ? 1 : 0)));
         thresholds = chooseThresholds(truth, probs, opts.numClasses);
         valMacroF1 = score(valSet, probs, opts, thresholds);
