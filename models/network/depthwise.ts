@@ -72,8 +72,12 @@ export function depthwiseConv1d(x: tf.Tensor3D, w: tf.Tensor2D, stride: number, 
     }
     return tf.mul(xs, tf.reshape(w, [c])) as tf.Tensor3D;
   }
+  if (gradient === 'auto' && hasNativeBackprop()) {
+    // the kernels pad as they read: no padded copy forward, no slice of its gradient backward
+    const y = tf.depthwiseConv2d(tf.expandDims(x, 1) as tf.Tensor4D, tf.reshape(w, [1, k, c, 1]) as tf.Tensor4D, [1, stride], [[0, 0], [0, 0], [pad, pad], [0, 0]]);
+    return tf.squeeze(y, [1]) as tf.Tensor3D;
+  }
   const xp = pad > 0 ? (tf.pad(x, [[0, 0], [pad, pad], [0, 0]]) as tf.Tensor3D) : x;
-  if (gradient === 'auto' && hasNativeBackprop()) return dwValid(xp, w, stride);
   let f = customByStride.get(stride);
   if (!f) customByStride.set(stride, (f = customDw(stride)));
   return f(xp, w) as tf.Tensor3D;
