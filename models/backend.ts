@@ -44,6 +44,28 @@ async function registerNative(backend: string): Promise<void> {
   }
 }
 
+/**
+ * wasm's Identity copies the tensor, and TF.js clones (Identity) every tensor a kernel saves for its
+ * gradient: ~20 full-size copies per residual block in a training step. Tensors are immutable, so the
+ * clone can share the data with a reference count, as wasm's own Reshape and the cpu backend's Identity do.
+ */
+function shareIdentityOnWasm(): void {
+  const original = tf.getKernel('Identity', 'wasm');
+  if (!original || (original as { x3ecgShared?: boolean }).x3ecgShared) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === 'string') return original.kernelFunc(args);
+      (args.backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+    x3ecgShared: true,
+  } as tf.KernelConfig);
+}
+
 /** Preference order; X3ECG_BACKEND=cpu|wasm|tensorflow forces one. */
 function preference(): BackendName[] {
   const forced = process.env.X3ECG_BACKEND as BackendName | undefined;
@@ -64,6 +86,7 @@ export async function initBackend(want?: BackendName): Promise<BackendName> {
     if (tf.getBackend() === name) return name;
     if (await tf.setBackend(name)) {
       await tf.ready();
+      if (name === 'wasm') shareIdentityOnWasm();
       await registerNative(name);
       return name;
     }
