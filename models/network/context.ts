@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BN_EPS } from './architecture.ts';
+import { batchNormTrain, fusedBatchNormAvailable } from './batchNormTrain.ts';
 
 /** What a forward pass reads: parameters, mode, and (in training) where BN batch statistics go. */
 export interface ForwardContext {
@@ -37,6 +38,14 @@ export function batchNorm(ctx: ForwardContext, prefix: string, x: tf.Tensor): tf
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const n = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
   if (n < 2) throw new Error(`BatchNorm ${prefix} in training needs at least 2 values per channel (got a batch of 1)`);
+  if (x.dtype === 'float32' && fusedBatchNormAvailable()) {
+    // One fused kernel forward and one backward (models/native) instead of the generic ops below.
+    const fused = batchNormTrain(x, gamma, beta, BN_EPS);
+    if (ctx.bnBatchStats) ctx.bnBatchStats.set(prefix, { mean: fused.mean, variance: tf.keep(tf.mul(fused.variance, n / (n - 1))) });
+    else fused.mean.dispose();
+    fused.variance.dispose();
+    return fused.y;
+  }
   const { mean, variance } = tf.moments(x, axes);
   if (ctx.bnBatchStats) {
     ctx.bnBatchStats.set(prefix, { mean: tf.keep(mean.clone()), variance: tf.keep(tf.mul(variance, n / (n - 1))) });
