@@ -4,7 +4,8 @@
  * on cached features and Grad-CAM can differentiate through it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm, dropout, param, type ForwardContext } from './context.ts';
+import { batchNorm, param, type ForwardContext } from './context.ts';
+import { dropout } from './dropout.ts';
 import { matMul } from './matmul.ts';
 
 export interface HeadOutput {

@@ -1,6 +1,7 @@
 /** Residual block (spec §3.3): sepConv k7 → BN → ReLU → Dropout 0.3 → sepConv k7 → BN → SE, plus shortcut. */
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm, dropout, type ForwardContext } from './context.ts';
+import { batchNorm, type ForwardContext } from './context.ts';
+import { dropout } from './dropout.ts';
 import { seBlock } from './seBlock.ts';
 import { sepConv } from './sepConv.ts';
 
