@@ -54,7 +54,7 @@ class LeadWorker {
 
 /**
  * Whether a step should go lead-parallel here: a backend that runs on one thread, more than one core,
- * and memory for three wasm heaps (a batch-32 step peaks at ~4.2 GB RSS this way, ~1.9 GB serially).
+ * and memory for three wasm heaps (a batch-32 step peaks at ~2.8 GB RSS this way, ~1.4 GB serially).
  * X3ECG_LEAD_WORKERS=0|1 decides instead.
  */
 export function leadParallelUseful(backend = tf.getBackend()): boolean {
