@@ -30,8 +30,8 @@ function values(f: () => Record<keyof Result, tf.Tensor>): Result {
   return out;
 }
 
-/** batchNorm (training, optionally with its ReLU) of one shape through context.ts, with its statistics and
- * the gradients of sum(y·r). Without the fused kernels this is the moments formulation then tf.relu. */
+/** batchNorm (training, optionally then tf.relu) of one shape through context.ts, with its statistics and
+ * the gradients of sum(y·r). Without the fused kernels this is the moments formulation. */
 function run(shape: number[], seed: number, relu: boolean): Result {
   return values(() => {
     const C = shape[shape.length - 1];
@@ -43,7 +43,8 @@ function run(shape: number[], seed: number, relu: boolean): Result {
     const stats = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
     const forward = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, s?: ForwardContext['bnBatchStats']) => {
       const ctx: ForwardContext = { params: new Map([['bn.weight', g], ['bn.bias', b]]), training: true, bnBatchStats: s };
-      return batchNorm(ctx, 'bn', a, { relu });
+      const y = batchNorm(ctx, 'bn', a);
+      return relu ? tf.relu(y) : y;
     };
     const y = forward(x, gamma, beta, stats);
     const [dx, dgamma, dbeta] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(forward(a, g, b), r)))([x, gamma, beta]);
