@@ -4,12 +4,11 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { batchNorm, type ForwardContext } from './context.ts';
 import { batchNormTrain, fusedBatchNormAvailable } from './batchNormTrain.ts';
-import { BN_EPS } from './architecture.ts';
+import { BN_EPS, isBuffer, networkSpecs } from './architecture.ts';
 import { registerFastKernels, unregisterFastKernels } from '../native/index.ts';
 import { buildAddonForTest } from '../native/addonForTests.ts';
 import type { NativeAddon } from '../native/nativeAddon.ts';
 import { createParams, disposeParams } from './params.ts';
-import { isBuffer, networkSpecs } from './architecture.ts';
 import { fromLeadMajor } from './lightx3ecg.ts';
 import { fixtureInputs, fixtureWeights } from '../testing/parityFixture.ts';
 import { layerSeed, segmentedGradients } from '../training/segmentedStep.ts';
@@ -35,16 +34,23 @@ function values(f: () => Record<keyof Result, tf.Tensor>): Result {
   return out;
 }
 
+/** x [..., C] with an offset mean and a spread scale per channel (centring must be exact, not only for
+ * standard-normal data), γ, β and the upstream gradient r. */
+function inputs(shape: number[], seed: number): { x: tf.Tensor; gamma: tf.Tensor; beta: tf.Tensor; r: tf.Tensor } {
+  const C = shape[shape.length - 1];
+  return {
+    x: tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), tf.linspace(0.5, 3, C)), tf.linspace(-2, 4, C)),
+    gamma: tf.randomUniform([C], 0.5, 1.5, 'float32', seed + 1),
+    beta: tf.randomNormal([C], 0, 0.5, 'float32', seed + 2),
+    r: tf.randomNormal(shape, 0, 1, 'float32', seed + 3),
+  };
+}
+
 /** batchNorm (training, optionally then tf.relu) of one shape through context.ts, with its statistics and
  * the gradients of sum(y·r). Without the fused kernels this is the moments formulation. */
 function run(shape: number[], seed: number, relu: boolean): Result {
   return values(() => {
-    const C = shape[shape.length - 1];
-    // an offset mean and a spread scale: centring must be exact, not only for standard-normal data
-    const x = tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), tf.linspace(0.5, 3, C)), tf.linspace(-2, 4, C));
-    const gamma = tf.randomUniform([C], 0.5, 1.5, 'float32', seed + 1);
-    const beta = tf.randomNormal([C], 0, 0.5, 'float32', seed + 2);
-    const r = tf.randomNormal(shape, 0, 1, 'float32', seed + 3);
+    const { x, gamma, beta, r } = inputs(shape, seed);
     const stats = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
     const forward = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, s?: ForwardContext['bnBatchStats']) => {
       const ctx: ForwardContext = { params: new Map([['bn.weight', g], ['bn.bias', b]]), training: true, bnBatchStats: s };
@@ -62,11 +68,8 @@ function run(shape: number[], seed: number, relu: boolean): Result {
 /** The fused op called directly with its ReLU: same result as batchNorm then tf.relu. */
 function runFusedRelu(shape: number[], seed: number): Result {
   return values(() => {
+    const { x, gamma, beta, r } = inputs(shape, seed);
     const C = shape[shape.length - 1];
-    const x = tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), tf.linspace(0.5, 3, C)), tf.linspace(-2, 4, C));
-    const gamma = tf.randomUniform([C], 0.5, 1.5, 'float32', seed + 1);
-    const beta = tf.randomNormal([C], 0, 0.5, 'float32', seed + 2);
-    const r = tf.randomNormal(shape, 0, 1, 'float32', seed + 3);
     const n = x.size / C;
     const f = batchNormTrain(x, gamma, beta, BN_EPS, true);
     const variance = tf.mul(f.variance, n / (n - 1));
