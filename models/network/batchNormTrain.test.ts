@@ -104,7 +104,7 @@ async function checkBackend(backend: string, addon: NativeAddon | null, label: s
   unregisterFastKernels(tf, backend);
   assert.equal(fusedBatchNormAvailable(), false);
   const reference = shapes.map((s, i) => [run(s, 10 * i + 1, false), run(s, 10 * i + 1, true)]);
-  registerFastKernels(tf, backend, { addon });
+  registerFastKernels(tf, backend, { addon, fusedBatchNorm: true });
   try {
     assert.ok(fusedBatchNormAvailable(), `${label}: fused BN kernels registered`);
     shapes.forEach((s, i) => {
@@ -133,7 +133,7 @@ test('fused BN training on the native addon equals the moments formulation on cp
 
 test('fused BN kernels leave no tensors behind, with and without statistics requested', async () => {
   assert.ok(await tf.setBackend('wasm'));
-  registerFastKernels(tf, 'wasm', { addon: null });
+  registerFastKernels(tf, 'wasm', { addon: null, fusedBatchNorm: true });
   try {
     const x = tf.randomNormal([2, 20, 8], 0, 1, 'float32', 3);
     const params = new Map([['bn.weight', tf.ones([8])], ['bn.bias', tf.zeros([8])]]);
