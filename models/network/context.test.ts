@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
-import { batchNorm, dropout } from './context.ts';
+import { batchNorm } from './context.ts';
+import { dropout } from './dropout.ts';
 
 test('training BatchNorm follows PyTorch: biased variance to normalise, unbiased for the running update; eval uses running stats, eps 1e-5', async () => {
   await initBackend();

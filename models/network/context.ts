@@ -54,8 +54,3 @@ export function batchNorm(ctx: ForwardContext, prefix: string, x: tf.Tensor): tf
   const a = tf.mul(gamma, tf.rsqrt(tf.add(variance, BN_EPS)));
   return tf.add(tf.mul(x, a), tf.sub(beta, tf.mul(mean, a)));
 }
-
-export function dropout(ctx: ForwardContext, x: tf.Tensor, rate: number, owner: string): tf.Tensor {
-  if (!ctx.training || (ctx.frozen?.(owner) ?? false)) return x;
-  return tf.dropout(x, rate, undefined, ctx.seedFor?.(owner));
-}
