@@ -1,6 +1,6 @@
 /**
  * One lead's light SE-ResNet18 (spec §4): [B, 5000, 1] → stage-3 activations [B, 157, 512] and the
- * time-mean feature [B, 512]. Stem conv as im2col + matMul (stride 2, pad 7), max-pool k3 s2 p1 on
+ * time-mean feature [B, 512]. Stem conv 1→64 k15 s2 pad 7 (its filter gradient one dilated conv), max-pool k3 s2 p1 on
  * zero padding (equal to −∞ padding after ReLU, spec §3.4).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -20,12 +20,16 @@ export interface BackboneOutput {
 const STEM_K = 15;
 const STEM_PAD = 7;
 
-/** im2col of the stem's 15 stride-2 taps: [B, L] → [B·Lout, 15] (used for the filter gradient). */
-function stemPatches(xp: tf.Tensor2D, lout: number): tf.Tensor2D {
-  const b = xp.shape[0];
-  const cols: tf.Tensor[] = [];
-  for (let j = 0; j < STEM_K; j++) cols.push(tf.stridedSlice(xp, [0, j], [b, j + 2 * (lout - 1) + 1], [1, 2]));
-  return tf.reshape(tf.stack(cols, 2), [b * lout, STEM_K]);
+/**
+ * The stem's filter gradient dW[j, c] = Σ_{b,t} xp[b, 2t + j]·dy[b, t, c] as one convolution: the padded
+ * input as a [1, B, Lp, 1] image, dy as a [B, Lout, 1, 64] filter dilated by the stride. ~15× faster on
+ * wasm than an im2col of 15 strided slices and a matMul.
+ */
+function stemFilterGradient(xp: tf.Tensor2D, dy: tf.Tensor3D): tf.Tensor2D {
+  const [b, lp] = xp.shape;
+  const lout = dy.shape[1];
+  const corr = tf.conv2d(tf.reshape(xp, [1, b, lp, 1]) as tf.Tensor4D, tf.reshape(dy, [b, lout, 1, 64]) as tf.Tensor4D, 1, 'valid', 'NHWC', [1, 2]);
+  return tf.reshape(tf.slice(corr, [0, 0, 0, 0], [1, 1, STEM_K, 64]), [STEM_K, 64]);
 }
 
 function stemValid(xp: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor3D {
@@ -39,12 +43,7 @@ const stemCustom = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => 
   (args[2] as tf.GradSaveFunc)([xp]);
   return {
     value: stemValid(xp, w),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [b, lout] = dy.shape;
-      const patches = stemPatches(saved[0] as tf.Tensor2D, lout!);
-      const dw = tf.matMul(tf.transpose(patches), tf.reshape(dy, [b! * lout!, 64]));
-      return [tf.zerosLike(saved[0]), dw];
-    },
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.zerosLike(saved[0]), stemFilterGradient(saved[0] as tf.Tensor2D, dy as tf.Tensor3D)],
   };
 }) as Parameters<typeof tf.customGrad>[0]);
 

@@ -90,7 +90,7 @@ test('the forward-only depthwise gradient (wasm without backprop kernels) equals
   await initBackend();
 });
 
-test('the stem filter gradient on wasm (im2col, no Conv2DBackpropFilter) equals cpu', async () => {
+test('the stem filter gradient on wasm (one dilated conv, no Conv2DBackpropFilter) equals cpu', async () => {
   const { stemConv } = await import('./leadBackbone.ts');
   const grad = async (backend: 'cpu' | 'wasm') => {
     await initBackend(backend);
