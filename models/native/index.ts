@@ -151,9 +151,20 @@ function batchMatMulFunc(addon: NativeAddon, previous: KernelConfig | undefined,
     if ((transposeB ? bc : br) !== k) throw new Error(`BatchMatMul: inner dimensions ${k} and ${transposeB ? bc : br} differ`);
     const batch = Math.max(ba, bb);
     const outLead = ba >= bb ? la : lb;
+    const shape = [...outLead, m, n];
+    const wasm = args.backend as Partial<WasmLike>;
+    if (typeof wasm.typedArrayFromHeap === 'function') {
+      // write straight into the output's heap memory; allocate it before taking views of a and b, since
+      // growing the heap detaches earlier views. The GEMM accumulates, so the output starts at zero.
+      const out = wasm.makeOutput!(shape, 'float32');
+      const c = wasm.typedArrayFromHeap(out);
+      c.fill(0);
+      addon.sgemm(read(args.backend, a), read(args.backend, b), c, batch, m, n, k, transposeA, transposeB, ba === 1 ? 0 : m * k, bb === 1 ? 0 : k * n, threads);
+      return out;
+    }
     const c = new Float32Array(batch * m * n);
     addon.sgemm(read(args.backend, a), read(args.backend, b), c, batch, m, n, k, transposeA, transposeB, ba === 1 ? 0 : m * k, bb === 1 ? 0 : k * n, threads);
-    return write(args.backend, [...outLead, m, n], c);
+    return write(args.backend, shape, c);
   };
 }
 
@@ -220,7 +231,8 @@ export function registerFastKernels(
   if (backendName === 'wasm') for (const r of ['Sum', 'Mean'] as const) funcs[r] = reduceMiddleFunc(r, previous.get(r));
   for (const name of names) {
     if (previous.get(name)) tf.unregisterKernel(name, backendName);
-    tf.registerKernel({ kernelName: name, backendName, kernelFunc: funcs[name] });
+    // the marker tells network/matmul.ts that transposed operands cost nothing extra here
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc: funcs[name], ...(name === 'BatchMatMul' ? { x3ecgNative: true } : {}) } as KernelConfig);
   }
   replaced.set(backendName, previous);
   return { registered: names, backend: backendName };

@@ -77,7 +77,8 @@ export function leadBackward(c: LeadStepContext, l: LeadTape, df: tf.Tensor2D, g
   if (l.trainableSeg.some(Boolean)) {
     dy = tf.tidy(() => {
       const [b, ch] = df.shape;
-      return tf.broadcastTo(tf.div(tf.expandDims(df, 1), l.length), [b, l.length, ch]);
+      // a broadcast multiply, not tf.broadcastTo: wasm's Tile runs ~150 ns per element
+      return tf.mul(tf.ones([b, l.length, 1]), tf.div(tf.expandDims(df, 1), l.length));
     });
   }
   for (let k = l.segs.length - 1; k >= 0 && dy; k--) {
