@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -102,9 +103,11 @@ test('WASM SIMD 1-D kernels equal the JS kernels, with padding, stride 2 and a c
   }
 });
 
-test('native BatchMatMul (optional addon) equals the backend kernels: transposes, batch broadcast, 2-D', async (t) => {
-  const addon = buildAddonForTest();
-  if (!addon) return t.skip('no g++ or Node headers here: the addon is optional');
+test('native BatchMatMul (optional addon, built-in and oneDNN GEMM) equals the backend kernels: transposes, batch broadcast, 2-D', async (t) => {
+  const addons = [buildAddonForTest('builtin'), buildAddonForTest('default')].filter((a): a is NonNullable<typeof a> => a !== undefined);
+  if (!addons.length) return t.skip('no g++ or Node headers here: the addon is optional');
+  assert.equal(addons[0].gemm, 'builtin');
+  if (existsSync('/usr/include/oneapi/dnnl/dnnl.h')) assert.equal(addons[1].gemm, 'onednn', 'libdnnl-dev is installed: the install build links oneDNN');
   const shapes: [number[], number[], boolean, boolean][] = [
     [[37, 19], [19, 23], false, false],
     [[3, 19, 37], [3, 23, 19], true, true],
@@ -116,15 +119,17 @@ test('native BatchMatMul (optional addon) equals the backend kernels: transposes
     shapes.map(([sa, sb, ta, tb], i) =>
       tf.tidy(() => tf.matMul(random(sa, 7 * i + 1), random(sb, 7 * i + 2), ta, tb).dataSync() as Float32Array),
     );
-  for (const backend of ['cpu', 'wasm']) {
-    assert.ok(await tf.setBackend(backend));
-    const reference = product();
-    const { registered } = registerFastKernels(tf, backend, { addon });
-    try {
-      assert.ok(registered.includes('BatchMatMul'));
-      product().forEach((v, i) => close(v, reference[i], `${backend} matMul case ${i}`));
-    } finally {
-      unregisterFastKernels(tf, backend);
+  for (const addon of addons) {
+    for (const backend of ['cpu', 'wasm']) {
+      assert.ok(await tf.setBackend(backend));
+      const reference = product();
+      const { registered } = registerFastKernels(tf, backend, { addon });
+      try {
+        assert.ok(registered.includes('BatchMatMul'));
+        product().forEach((v, i) => close(v, reference[i], `${addon.gemm ?? 'builtin'} GEMM, ${backend} matMul case ${i}`));
+      } finally {
+        unregisterFastKernels(tf, backend);
+      }
     }
   }
   await tf.setBackend('cpu');

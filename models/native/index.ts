@@ -154,11 +154,10 @@ function batchMatMulFunc(addon: NativeAddon, previous: KernelConfig | undefined,
     const shape = [...outLead, m, n];
     const wasm = args.backend as Partial<WasmLike>;
     if (typeof wasm.typedArrayFromHeap === 'function') {
-      // write straight into the output's heap memory; allocate it before taking views of a and b, since
-      // growing the heap detaches earlier views. The GEMM accumulates, so the output starts at zero.
+      // write straight into the output's heap memory (sgemm overwrites C); allocate it before taking views
+      // of a and b, since growing the heap detaches earlier views
       const out = wasm.makeOutput!(shape, 'float32');
       const c = wasm.typedArrayFromHeap(out);
-      c.fill(0);
       addon.sgemm(read(args.backend, a), read(args.backend, b), c, batch, m, n, k, transposeA, transposeB, ba === 1 ? 0 : m * k, bb === 1 ? 0 : k * n, threads);
       return out;
     }

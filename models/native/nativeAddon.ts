@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 export interface NativeAddon {
   /** C[b] = op(A[b])·op(B[b]) for b < batch; row-major; batch strides in elements (0 broadcasts). */
   sgemm(a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, strideA: number, strideB: number, threads: number): void;
+  /** Which GEMM sgemm runs: oneDNN's (built against libdnnl-dev) or the built-in one. Absent in older builds. */
+  gemm?: 'onednn' | 'builtin';
   /** BatchNorm (training) over x [n, C]: y, batch mean and biased variance; ReLU after when asked.
    * Absent from addons built before it existed. */
   bnTrainForward?(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, n: number, C: number, eps: number, relu: boolean): void;
@@ -26,6 +28,9 @@ const cache = new Map<string, NativeAddon | undefined>();
 export function loadNativeAddon(path = process.env.X3ECG_NATIVE_ADDON ?? DEFAULT_ADDON_PATH): NativeAddon | undefined {
   if (!cache.has(path)) {
     let addon: NativeAddon | undefined;
+    // a oneDNN build brings OpenMP: idle team threads should sleep, not spin on the cores the lead
+    // workers need (read once, when the runtime loads)
+    process.env.OMP_WAIT_POLICY ??= 'passive';
     try {
       if (existsSync(path)) addon = createRequire(import.meta.url)(path) as NativeAddon;
     } catch {
