@@ -23,10 +23,9 @@ async function handle(m: LeadRequest): Promise<{ reply: LeadReply; transfer: Arr
   if (m.type === 'forward') {
     release();
     const params = new Map(m.params.map(([name, shape, data]) => [name, tf.tensor(data, shape)]));
-    const lead = Number(m.params[0][0].slice(4, m.params[0][0].indexOf('.')));
     const c: LeadStepContext = { params, trainable: new Set(m.trainable), seedFor: (o) => layerSeed(m.stepSeed, o) };
     const bnStats = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
-    const tape = leadForward(c, lead, tf.tensor2d(m.x, [m.batch, WINDOW]), bnStats);
+    const tape = leadForward(c, m.lead, tf.tensor2d(m.x, [m.batch, WINDOW]), bnStats);
     step = { c, tape, params: [...params.values()] };
     const feature = tape.feature.dataSync().slice() as Float32Array;
     const bn: [string, Float32Array, Float32Array][] = [...bnStats].map(([p, s]) => [p, s.mean.dataSync().slice() as Float32Array, s.variance.dataSync().slice() as Float32Array]);

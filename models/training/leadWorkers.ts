@@ -14,7 +14,7 @@ import { headGradients, layerSeed, type SegmentedStepInput } from './segmentedSt
 
 export type LeadRequest =
   | { type: 'init'; backend: string }
-  | { type: 'forward'; params: [string, number[], Float32Array][]; trainable: string[]; x: Float32Array; batch: number; stepSeed: number }
+  | { type: 'forward'; lead: number; params: [string, number[], Float32Array][]; trainable: string[]; x: Float32Array; batch: number; stepSeed: number }
   | { type: 'backward'; df: Float32Array };
 
 export type LeadReply =
@@ -99,7 +99,7 @@ export class LeadWorkerPool {
       for (const [name, t] of inp.params) if (name.startsWith(`lead${lead}.`)) params.push([name, t.shape, t.dataSync().slice() as Float32Array]);
       const own = trainable.filter((n) => n.startsWith(`lead${lead}.`));
       const transfer = [x.buffer as ArrayBuffer, ...params.map((p) => p[2].buffer as ArrayBuffer)];
-      return w.call({ type: 'forward', params, trainable: own, x, batch, stepSeed: inp.stepSeed }, transfer);
+      return w.call({ type: 'forward', lead, params, trainable: own, x, batch, stepSeed: inp.stepSeed }, transfer);
     });
     const replies = await Promise.all(forwards);
     const features: tf.Tensor2D[] = [];
