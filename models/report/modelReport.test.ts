@@ -17,7 +17,7 @@ const cv: CvSummary = {
 };
 
 test('the model report states scores, confusion, size, provenance, cross-validation and per-class trust', () => {
-  const config: ModelConfig = { ...configFor('chapman4-default', 'train'), formatVersion: 1, weights, metrics: { seconds: 5400, epochs: 52, bestEpoch: 37, valMacroF1: 0.61, nTrain: 449, nVal: 113 } };
+  const config: ModelConfig = { ...configFor('chapman4-default', 'train'), formatVersion: 1, weights, metrics: { seconds: 600, epochs: 52, bestEpoch: 37, valMacroF1: 0.61, nTrain: 449, nVal: 113, history: [{ seconds: 3000 }, { seconds: 2400 }] } };
   const truth = [0, 0, 1, 3, 3, 3, 2, 3];
   const probs = truth.map((t, i) => [0, 1, 2, 3].map((c) => (c === (i === 2 ? 3 : t) ? 0.7 : 0.1)));
   const evaluation = evaluateSingleLabel(config.task.classes, truth, probs);

@@ -62,7 +62,9 @@ export function trustNote(c: ClassMetrics, heldOutF1: number | null): string {
 export function renderModelReport(r: ReportInput): string {
   const { config: c, evaluation: e } = r;
   const hp = c.provenance.hyperParameters;
-  const m = c.metrics as { seconds?: number; epochs?: number; bestEpoch?: number; valMacroF1?: number; valMacroF1Before?: number; valMacroF1After?: number; nTrain?: number; nVal?: number };
+  const m = c.metrics as { seconds?: number; epochs?: number; bestEpoch?: number; valMacroF1?: number; valMacroF1Before?: number; valMacroF1After?: number; nTrain?: number; nVal?: number; history?: { seconds: number }[] };
+  // a run resumed across sittings: its epochs' own durations add up to the training time
+  const trainSeconds = m.history?.length ? m.history.reduce((a, h) => a + h.seconds, 0) : m.seconds;
   const out: string[] = [];
   out.push(`# ${c.version} — ${c.task.labelSet} (${c.task.multilabel ? 'multilabel' : 'single-label'}: ${c.task.classes.join(', ')})`);
   out.push('');
@@ -76,7 +78,7 @@ export function renderModelReport(r: ReportInput): string {
         ['recipe', Object.entries(hp).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')],
         ['seed', String(c.provenance.seed ?? '–')],
         ['engine / backend', `${c.provenance.engine} / ${c.provenance.backend}`],
-        ['training time', m.seconds !== undefined ? `${(m.seconds / 60).toFixed(1)} min (${m.epochs} epochs, best ${m.bestEpoch})` : '–'],
+        ['training time', trainSeconds !== undefined ? `${(trainSeconds / 60).toFixed(1)} min (${m.epochs} epochs, best ${m.bestEpoch})` : '–'],
         ['validation macro F1', m.valMacroF1 !== undefined ? f3(m.valMacroF1) : m.valMacroF1After !== undefined ? `${f3(m.valMacroF1Before)} before pruning → ${f3(m.valMacroF1After)} after` : '–'],
         ['thresholds', c.task.thresholds ? c.task.classes.map((k, i) => `${k} ${c.task.thresholds![i].toFixed(2)}`).join(', ') : 'argmax (single-label)'],
         ['prediction', c.preprocessing.multiWindow === 'mean' ? 'mean over consecutive 10 s windows' : 'first 10 s'],
