@@ -143,7 +143,8 @@ export async function evaluateJob(p: EvaluateParams, ctx: JobContext): Promise<E
     const rows = await predictRecords(engine, pkg, records, p.multiWindow ?? pkg.config.preprocessing.multiWindow, ctx);
     const ok = rows.map((r, i) => [r, records[i]] as const).filter(([r]) => !r.error);
     const skipped = rows.filter((r) => r.error).map((r) => ({ key: r.key, error: r.error! }));
-    const inTraining = ok.filter(([, rec]) => wasTrainedOn(pkg.config, p.source, rec)).length;
+    const trainedOn = trainingSplitTest(pkg.config, p.source);
+    const inTraining = ok.filter(([, rec]) => trainedOn(rec)).length;
     const result = { ...evaluateRows(pkg, ok.map(([, rec]) => rec), ok.map(([r]) => r)), skipped, version: pkg.config.version, engine: engine.name, inTraining };
     if (p.saveAs) saveEvaluation(p.model, p.saveAs, { ...result, source: p.source.kind === 'inline' ? 'inline' : p.source, at: new Date().toISOString() });
     return result;
@@ -156,14 +157,16 @@ export async function evaluateJob(p: EvaluateParams, ctx: JobContext): Promise<E
  * Whether a record was in a model's training split. Split ids are record names (shipped packages, shared
  * data) or archive record ids, which only mean something in the archive the model was trained from.
  */
-function wasTrainedOn(config: ModelConfig, source: DataSourceSpec, rec: SourceRecord): boolean {
-  const train = config.provenance.splitIds?.train;
-  if (!train?.length) return false;
-  const ids = new Set(train.map(String));
-  // archive keys are `file#name`, shared-data keys `source/name`; archives store the bare record name
-  const name = rec.key.slice(rec.key.lastIndexOf('#') + 1);
-  if (ids.has(name) || ids.has(name.slice(name.lastIndexOf('/') + 1))) return true;
-  return rec.recordId !== undefined && source.kind === 'archive' && resolve(source.file) === config.provenance.dataset && ids.has(String(rec.recordId));
+function trainingSplitTest(config: ModelConfig, source: DataSourceSpec): (rec: SourceRecord) => boolean {
+  const ids = new Set((config.provenance.splitIds?.train ?? []).map(String));
+  const sameArchive = source.kind === 'archive' && resolve(source.file) === config.provenance.dataset;
+  return (rec) => {
+    if (!ids.size) return false;
+    // archive keys are `file#name`, shared-data keys `source/name`; archives store the bare record name
+    const name = rec.key.slice(rec.key.lastIndexOf('#') + 1);
+    if (ids.has(name) || ids.has(name.slice(name.lastIndexOf('/') + 1))) return true;
+    return sameArchive && rec.recordId !== undefined && ids.has(String(rec.recordId));
+  };
 }
 
 function saveEvaluation(dir: string, name: string, value: unknown): void {
