@@ -349,7 +349,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
         let grads: Map<string, tf.Tensor>;
         if (pool) {
           ({ loss: value, grads } = await pool.gradients({ params: model.params, trainable, items, loss: loss_, stepSeed, bnBatchStats }));
-        } else if (opts.mode !== 'head' && opts.recompute !== false) {
+        } else if (segmented) {
           const xt = fromLeadMajor(stackWindows(items), items.length, WINDOW);
           ({ loss: value, grads } = segmentedGradients({ params: model.params, trainable, x: xt, loss: loss_, seedFor, bnBatchStats }));
           xt.dispose();
