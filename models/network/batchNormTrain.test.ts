@@ -12,6 +12,7 @@ import { createParams, disposeParams } from './params.ts';
 import { fromLeadMajor } from './lightx3ecg.ts';
 import { fixtureInputs, fixtureWeights } from '../testing/parityFixture.ts';
 import { layerSeed, segmentedGradients } from '../training/segmentedStep.ts';
+import { assertCloseToScale } from '../testing/closeness.ts';
 
 // The network's BN shapes (stem, stage 2, stage 3, the head's [B, C]) and a channel count with a
 // SIMD tail (13 = 3·4 + 1), channels-last, statistics over all other axes.
@@ -83,17 +84,8 @@ function runFusedRelu(shape: number[], seed: number): Result {
   });
 }
 
-/** max |a − b| / max |b|: relative to the tensor's scale (dx is small, element ratios would hide nothing). */
-function close(a: Float32Array, b: Float32Array, what: string): void {
-  assert.equal(a.length, b.length, what);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  assert.ok(diff <= 1e-5 * scale, `${what}: max difference ${diff} at scale ${scale} (relative ${diff / scale})`);
-}
+/** Relative to the tensor's scale (dx is small, element ratios would hide nothing). */
+const close = (a: Float32Array, b: Float32Array, what: string) => assertCloseToScale(a, b, 1e-5, 0, what);
 
 function compare(fused: Result, reference: Result, what: string): void {
   for (const k of Object.keys(reference) as (keyof Result)[]) close(fused[k], reference[k], `${what} ${k}`);
@@ -186,15 +178,8 @@ test('a whole LightX3ECG training step (3 real ECGs, fixture weights, wasm) give
     for (const part of ['grads', 'means', 'variances'] as const) {
       assert.deepEqual([...fused[part].keys()].sort(), [...reference[part].keys()].sort(), part);
       for (const [k, v] of reference[part]) {
-        const f = fused[part].get(k)!;
-        let diff = 0;
-        let scale = 0;
-        for (let i = 0; i < v.length; i++) {
-          diff = Math.max(diff, Math.abs(f[i] - v[i]));
-          scale = Math.max(scale, Math.abs(v[i]));
-        }
         // + 1e-6: a bias followed by BN has a true gradient of 0; both sides are rounding noise there
-        assert.ok(diff <= tolerance[part] * scale + 1e-6, `${part} ${k}: max difference ${diff} at scale ${scale}`);
+        assertCloseToScale(fused[part].get(k)!, v, tolerance[part], 1e-6, `${part} ${k}`);
       }
     }
     assert.equal(reference.means.size, 3 * 20 + 1, 'every BN records its statistics (per lead: stem, 8 blocks × 2, 3 shortcuts; the head)');

@@ -8,6 +8,7 @@ import { fromLeadMajor } from '../network/lightx3ecg.ts';
 import { networkSpecs } from '../network/architecture.ts';
 import { layerSeed, segmentedGradients } from './segmentedStep.ts';
 import { LeadWorkerPool } from './leadWorkers.ts';
+import { assertCloseToScale } from '../testing/closeness.ts';
 
 test('lead-parallel step (one worker thread per lead) gives the single-threaded step’s loss, gradients and BN statistics', async () => {
   await initBackend();
@@ -29,16 +30,7 @@ test('lead-parallel step (one worker thread per lead) gives the single-threaded 
       assert.ok(Math.abs((await a.loss.data())[0] - (await b.loss.data())[0]) < 1e-5);
       assert.deepEqual([...b.grads.keys()].sort(), [...trainable].sort());
       for (const n of trainable) {
-        const ga = await a.grads.get(n)!.data();
-        const gb = await b.grads.get(n)!.data();
-        assert.equal(gb.length, ga.length);
-        let scale = 0;
-        let diff = 0;
-        for (let i = 0; i < ga.length; i++) {
-          scale = Math.max(scale, Math.abs(ga[i]));
-          diff = Math.max(diff, Math.abs(ga[i] - gb[i]));
-        }
-        assert.ok(diff <= 1e-5 * scale + 1e-9, `${mode} ${n}: diff ${diff} scale ${scale}`);
+        assertCloseToScale(await b.grads.get(n)!.data(), await a.grads.get(n)!.data(), 1e-5, 1e-9, `${mode} ${n}`);
       }
       assert.deepEqual([...statsB.keys()].sort(), [...statsA.keys()].sort());
       for (const [k, s] of statsA) assert.ok(tf.max(tf.abs(tf.sub(s.variance, statsB.get(k)!.variance))).dataSync()[0] < 1e-4, k);

@@ -7,6 +7,7 @@ import { createParams, disposeParams } from '../network/params.ts';
 import { fromLeadMajor, lightx3ecg } from '../network/lightx3ecg.ts';
 import { networkSpecs } from '../network/architecture.ts';
 import { layerSeed, segmentedGradients } from './segmentedStep.ts';
+import { assertCloseToScale } from '../testing/closeness.ts';
 
 test('recomputed (checkpointed) gradients equal whole-tape gradients, dropout and batch-stat BN included', async () => {
   await initBackend();
@@ -25,15 +26,7 @@ test('recomputed (checkpointed) gradients equal whole-tape gradients, dropout an
     assert.ok(Math.abs((await a.loss.data())[0] - (await b.value.data())[0]) < 1e-5);
     assert.equal(a.grads.size, trainable.size);
     for (const n of trainable) {
-      const ga = await a.grads.get(n)!.data();
-      const gb = await b.grads[params.get(n)!.name].data();
-      let scale = 0;
-      let diff = 0;
-      for (let i = 0; i < gb.length; i++) {
-        scale = Math.max(scale, Math.abs(gb[i]));
-        diff = Math.max(diff, Math.abs(ga[i] - gb[i]));
-      }
-      assert.ok(diff <= 1e-5 * scale + 1e-9, `${mode} ${n}: diff ${diff} scale ${scale}`);
+      assertCloseToScale(await a.grads.get(n)!.data(), await b.grads[params.get(n)!.name].data(), 1e-5, 1e-9, `${mode} ${n}`);
     }
     assert.deepEqual([...statsA.keys()].sort(), [...statsB.keys()].sort());
     tf.dispose([a.loss, ...a.grads.values(), b.value, ...Object.values(b.grads), ...[...statsA.values(), ...statsB.values()].flatMap((s) => [s.mean, s.variance])]);
