@@ -9,9 +9,11 @@ import { layerSeed, leadBackward, leadForward, type LeadStepContext, type LeadTa
 const port = parentPort!;
 let step: { c: LeadStepContext; tape: LeadTape; params: tf.Tensor[] } | null = null;
 
+/** Frees a step's parameters, and its tape when no backward consumed it (a failed or abandoned step). */
 function release(): void {
   if (!step) return;
-  tf.dispose(step.params);
+  const { tape, params } = step;
+  tf.dispose([...tape.boundaries.filter((b): b is tf.Tensor => b !== null), tape.feature, ...params]);
   step = null;
 }
 
