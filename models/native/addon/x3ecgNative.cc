@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <thread>
 #include <vector>
@@ -265,57 +266,52 @@ bool floatArgs(napi_env env, napi_value* argv, int count, float** out, size_t* l
   return true;
 }
 
+// The BN calls' arguments: `floats` Float32Arrays, then n, C, eps, relu. Arrays listed in `full` hold
+// n·C values, the others C. False (with a JS exception pending) when anything is off.
+template <int Argc>
+bool bnArgs(napi_env env, napi_callback_info info, const char* who, int floats, std::initializer_list<int> full, float** f,
+            int& n, int& C, float& eps, bool& relu) {
+  size_t argc = Argc;
+  napi_value argv[Argc];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != (size_t)Argc) {
+    napi_throw_error(env, nullptr, (std::string(who) + ": expected " + std::to_string(Argc) + " arguments").c_str());
+    return false;
+  }
+  size_t len[Argc];
+  if (!floatArgs(env, argv, floats, f, len, who)) return false;
+  n = intArg(env, argv[floats]);
+  C = intArg(env, argv[floats + 1]);
+  double e = 0;
+  napi_get_value_double(env, argv[floats + 2], &e);
+  eps = (float)e;
+  relu = false;
+  napi_get_value_bool(env, argv[floats + 3], &relu);
+  bool ok = n >= 1 && C >= 1;
+  for (int i = 0; i < floats; i++) ok = ok && len[i] >= (size_t)C;
+  for (int i : full) ok = ok && len[i] >= (size_t)n * C;
+  if (!ok) napi_throw_range_error(env, nullptr, (std::string(who) + ": array too short for the given shape").c_str());
+  return ok;
+}
+
 // bnTrainForward(x, gamma, beta, y, mean, variance, n, C, eps, relu)
 napi_value BnTrainForward(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   float* f[6];
-  size_t len[6];
-  if (argc != 10) {
-    napi_throw_error(env, nullptr, "bnTrainForward: expected 10 arguments");
-    return nullptr;
-  }
-  if (!floatArgs(env, argv, 6, f, len, "bnTrainForward")) return nullptr;
-  const int n = intArg(env, argv[6]), C = intArg(env, argv[7]);
-  double eps = 0;
-  napi_get_value_double(env, argv[8], &eps);
-  bool relu = false;
-  napi_get_value_bool(env, argv[9], &relu);
-  const size_t nc = (size_t)n * C;
-  if (n < 1 || C < 1 || len[0] < nc || len[3] < nc || len[1] < (size_t)C || len[2] < (size_t)C || len[4] < (size_t)C || len[5] < (size_t)C) {
-    napi_throw_range_error(env, nullptr, "bnTrainForward: array too short for the given shape");
-    return nullptr;
-  }
-  bnForward(f[0], f[1], f[2], f[3], f[4], f[5], n, C, (float)eps, relu);
+  int n, C;
+  float eps;
+  bool relu;
+  if (bnArgs<10>(env, info, "bnTrainForward", 6, {0, 3}, f, n, C, eps, relu)) bnForward(f[0], f[1], f[2], f[3], f[4], f[5], n, C, eps, relu);
   return nullptr;
 }
 
 // bnTrainBackward(dy, x, gamma, beta, mean, variance, dx, dgamma, dbeta, n, C, eps, relu)
 napi_value BnTrainBackward(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value argv[13];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   float* f[9];
-  size_t len[9];
-  if (argc != 13) {
-    napi_throw_error(env, nullptr, "bnTrainBackward: expected 13 arguments");
-    return nullptr;
-  }
-  if (!floatArgs(env, argv, 9, f, len, "bnTrainBackward")) return nullptr;
-  const int n = intArg(env, argv[9]), C = intArg(env, argv[10]);
-  double eps = 0;
-  napi_get_value_double(env, argv[11], &eps);
-  bool relu = false;
-  napi_get_value_bool(env, argv[12], &relu);
-  const size_t nc = (size_t)n * C;
-  bool ok = n >= 1 && C >= 1 && len[0] >= nc && len[1] >= nc && len[6] >= nc;
-  for (int i : {2, 3, 4, 5, 7, 8}) ok = ok && len[i] >= (size_t)C;
-  if (!ok) {
-    napi_throw_range_error(env, nullptr, "bnTrainBackward: array too short for the given shape");
-    return nullptr;
-  }
-  bnBackward(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], n, C, (float)eps, relu);
+  int n, C;
+  float eps;
+  bool relu;
+  if (bnArgs<13>(env, info, "bnTrainBackward", 9, {0, 1, 6}, f, n, C, eps, relu))
+    bnBackward(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], n, C, eps, relu);
   return nullptr;
 }
 
