@@ -369,7 +369,7 @@ export async function pruneJob(p: PruneParams, ctx: JobContext) {
       ...parent.config,
       version,
       provenance: { ...parent.config.provenance, parent: parent.config.version, created: new Date().toISOString(), origin: 'prune', seed, backend: activeBackendLabel(), hyperParameters: { sparsity, fineTuneEpochs: p.fineTuneEpochs ?? 5, mode, lr: 1e-4, weightDecay: 5e-5, storage } },
-      metrics: { valMacroF1Before: before.macroF1, valMacroF1After: after.macroF1, before, after, threshold: out.threshold, pooled: out.pooled, pruned: out.pruned },
+      metrics: { valMacroF1Before: before.macroF1, valMacroF1After: after.macroF1, before, after, threshold: out.threshold, pooled: out.pooled, pruned: out.pruned, nTrain: trainSet.length, nVal: valSet.length, ...(out.fineTune ? { seconds: out.fineTune.seconds, epochs: out.fineTune.epochsRun, bestEpoch: out.fineTune.bestEpoch, history: out.fineTune.history } : {}) },
     },
     out.weights,
     { storage },

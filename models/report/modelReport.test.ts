@@ -39,14 +39,15 @@ test('the model report states scores, confusion, size, provenance, cross-validat
 test('multilabel reports show thresholds and per-class confusion', () => {
   const task = taskFor('cpsc9');
   const thresholds = task.classes.map((_, i) => 0.3 + i * 0.05);
-  const config: ModelConfig = { ...configFor('cpsc9-x', 'prune'), task: { ...task, thresholds }, architecture: { name: 'LightX3ECG', numClasses: 9 }, formatVersion: 1, weights, metrics: { valMacroF1Before: 0.5, valMacroF1After: 0.48 } };
+  const config: ModelConfig = { ...configFor('cpsc9-x', 'prune'), task: { ...task, thresholds }, architecture: { name: 'LightX3ECG', numClasses: 9 }, formatVersion: 1, weights, metrics: { valMacroF1Before: 0.5, valMacroF1After: 0.48, epochs: 5, bestEpoch: 2, history: [{ seconds: 120 }, { seconds: 180 }] } };
   const truth = [[1, 0, 0, 0, 0, 0, 0, 0, 0], [0, 1, 0, 0, 1, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0, 0]];
   const probs = [[0.9, 0, 0, 0, 0, 0, 0, 0, 0], [0.2, 0.8, 0, 0, 0.1, 0, 0, 0, 0], [0.1, 0, 0, 0, 0, 0, 0, 0, 0]];
   const md = renderModelReport({ config, evaluation: evaluateMultilabel(task.classes, truth, probs, thresholds), evaluatedOn: '3 records', inTraining: 0, bytesOnDisk: 3e6 });
   assert.match(md, /Normal 0\.30, AF 0\.35/);
   assert.match(md, /\| Normal \| 1 \| 0 \| 1 \| 1 \|/, 'one Normal missed at threshold 0.30');
   assert.match(md, /0\.500 before pruning → 0\.480 after/);
-  assert.match(md, /No cross-validation summary/);
+  assert.match(md, /No cross-validation summary[^\n]*\n\n## What each class/);
+  assert.match(md, /\*\*fine-tune time\*\*: 5\.0 min \(5 epochs, best 2\)/);
   assert.doesNotMatch(md, /own training set/);
 });
 

@@ -78,7 +78,7 @@ export function renderModelReport(r: ReportInput): string {
         ['recipe', Object.entries(hp).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')],
         ['seed', String(c.provenance.seed ?? '–')],
         ['engine / backend', `${c.provenance.engine} / ${c.provenance.backend}`],
-        ['training time', trainSeconds !== undefined ? `${(trainSeconds / 60).toFixed(1)} min (${m.epochs} epochs, best ${m.bestEpoch})` : '–'],
+        [c.provenance.origin === 'prune' ? 'fine-tune time' : 'training time', trainSeconds !== undefined ? `${(trainSeconds / 60).toFixed(1)} min (${m.epochs} epochs, best ${m.bestEpoch})` : '–'],
         ['validation macro F1', m.valMacroF1 !== undefined ? f3(m.valMacroF1) : m.valMacroF1After !== undefined ? `${f3(m.valMacroF1Before)} before pruning → ${f3(m.valMacroF1After)} after` : '–'],
         ['thresholds', c.task.thresholds ? c.task.classes.map((k, i) => `${k} ${c.task.thresholds![i].toFixed(2)}`).join(', ') : 'argmax (single-label)'],
         ['prediction', c.preprocessing.multiWindow === 'mean' ? 'mean over consecutive 10 s windows' : 'first 10 s'],
@@ -114,6 +114,7 @@ export function renderModelReport(r: ReportInput): string {
     out.push(table(['fold', 'n', 'macro F1', ...(s.prunedMacroF1 ? ['pruned'] : []), 'best epoch', 'minutes'], s.perFold.map((f) => [f.fold, f.n, f3(f.macroF1), ...(s.prunedMacroF1 ? [f3(f.prunedMacroF1)] : []), f.bestEpoch, (f.seconds / 60).toFixed(1)])));
     out.push('');
   }
+  if (!r.cv?.length) out.push('');
   out.push('## What each class can and cannot be trusted for');
   out.push('');
   for (const k of e.perClass) out.push(`- **${k.class}**: ${trustNote(k, cvClassMeans(r.cv, k.class))}.`);
