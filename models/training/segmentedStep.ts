@@ -34,10 +34,12 @@ export interface LeadTape {
   segs: Segment[];
   trainableSeg: boolean[];
   boundaries: (tf.Tensor | null)[];
-  /** Time-mean of stage 3: the lead feature [B, 512]. */
-  feature: tf.Tensor2D;
+  /** Time-mean of stage 3: the lead feature [B, 512]; null while a tail (leadTail) is still to run. */
+  feature: tf.Tensor2D | null;
   /** Time steps of stage 3 (157 for a 5000-sample window). */
   length: number;
+  /** Segments from `tail.from` on are left to leadTail, which runs them with their tape kept. */
+  tail: { from: number; input: tf.Tensor } | null;
 }
 
 export interface LeadStepContext {
@@ -46,24 +48,74 @@ export interface LeadStepContext {
   seedFor: (owner: string) => number;
 }
 
-/** Forward through lead `lead`'s backbone on xl [B, L]; BN batch statistics go to `bnBatchStats`. Disposes xl. */
-export function leadForward(c: LeadStepContext, lead: number, xl: tf.Tensor2D, bnBatchStats: SegmentedStepInput['bnBatchStats']): LeadTape {
-  const frozen = (n: string) => !c.trainable.has(n);
-  const forwardCtx: ForwardContext = { params: c.params, training: true, bnBatchStats, seedFor: c.seedFor, frozen };
+const forwardContext = (c: LeadStepContext, params: ReadonlyMap<string, tf.Tensor>, bnBatchStats?: SegmentedStepInput['bnBatchStats']): ForwardContext => ({
+  params,
+  training: true,
+  bnBatchStats,
+  seedFor: c.seedFor,
+  frozen: (n: string) => !c.trainable.has(n),
+});
+
+const trainableIn = (c: LeadStepContext, segs: Segment[]) => segs.flatMap((s) => s.paramNames.filter((n) => c.trainable.has(n)));
+
+/**
+ * Forward through lead `lead`'s backbone on xl [B, L]; BN batch statistics go to `bnBatchStats`. Disposes xl.
+ * With `tailSegments` > 0 the last trainable segments are not run here but left to leadTail.
+ */
+export function leadForward(c: LeadStepContext, lead: number, xl: tf.Tensor2D, bnBatchStats: SegmentedStepInput['bnBatchStats'], tailSegments = 0): LeadTape {
+  const forwardCtx = forwardContext(c, c.params, bnBatchStats);
   const segs = backboneSegments(lead);
   const trainableSeg = segs.map((s) => s.paramNames.some((n) => c.trainable.has(n)));
+  // a tail only pays where the backward would recompute: trainable segments
+  let from = segs.length;
+  while (from > 0 && segs.length - from < tailSegments && trainableSeg[from - 1]) from--;
   const boundaries: (tf.Tensor | null)[] = [];
   let h: tf.Tensor = xl;
-  segs.forEach((s, k) => {
+  for (let k = 0; k < from; k++) {
     boundaries.push(trainableSeg[k] ? h : null);
     const input = h;
-    h = tf.tidy(() => s.run(forwardCtx, input));
+    h = tf.tidy(() => segs[k].run(forwardCtx, input));
     if (!trainableSeg[k]) input.dispose();
-  });
+  }
+  if (from < segs.length) return { lead, segs, trainableSeg, boundaries, feature: null, length: 0, tail: { from, input: h } };
   const feature = tf.mean(h, 1) as tf.Tensor2D;
   const length = h.shape[1]!;
   h.dispose();
-  return { lead, segs, trainableSeg, boundaries, feature, length };
+  return { lead, segs, trainableSeg, boundaries, feature, length, tail: null };
+}
+
+/**
+ * Runs the tail leadForward left (the last segments) with its tape kept, hands the lead feature to
+ * `exchange` — which returns ∂L/∂feature, e.g. by waiting for the head's gradient from another thread —
+ * and differentiates the tail in the same pass, so those segments are never recomputed. Their parameters'
+ * gradients go to `grads`; the rest of the lead continues with leadBackwardFrom. BN batch statistics of the
+ * tail reach `bnBatchStats` only inside `exchange` (they are freed when the pass ends): read them there.
+ */
+export function leadTail(
+  c: LeadStepContext,
+  l: LeadTape,
+  bnBatchStats: SegmentedStepInput['bnBatchStats'],
+  exchange: (feature: tf.Tensor2D) => Float32Array,
+  grads: Map<string, tf.Tensor>,
+): tf.Tensor | null {
+  const { from, input } = l.tail!;
+  const segs = l.segs.slice(from);
+  const names = trainableIn(c, segs);
+  const inputGrad = from > 0 && l.trainableSeg[from - 1];
+  const f = (...args: tf.Tensor[]) => {
+    const ctx = forwardContext(c, overlay(c.params, names, inputGrad ? args.slice(1) : args), bnBatchStats);
+    let h = inputGrad ? args[0] : input;
+    for (const s of segs) h = s.run(ctx, h);
+    const feature = tf.mean(h, 1) as tf.Tensor2D;
+    // Σ feature ⊙ ∂L/∂feature has ∂L/∂feature as its gradient at the feature: the head's loss, linearised
+    return tf.sum(tf.mul(feature, tf.tensor2d(exchange(feature), feature.shape))) as tf.Scalar;
+  };
+  const ps = names.map((n) => c.params.get(n)!);
+  const g = tf.grads(f)(inputGrad ? [input, ...ps] : ps);
+  names.forEach((n, i) => grads.set(n, g[i + (inputGrad ? 1 : 0)]));
+  input.dispose();
+  l.tail = null;
+  return inputGrad ? g[0] : null;
 }
 
 /**
@@ -71,20 +123,26 @@ export function leadForward(c: LeadStepContext, lead: number, xl: tf.Tensor2D, b
  * trainable parameter's gradient in `grads`. Disposes the tape, its feature and df.
  */
 export function leadBackward(c: LeadStepContext, l: LeadTape, df: tf.Tensor2D, grads: Map<string, tf.Tensor>): void {
-  const frozen = (n: string) => !c.trainable.has(n);
-  const recomputeCtx = (p: Map<string, tf.Tensor>): ForwardContext => ({ params: p, training: true, seedFor: c.seedFor, frozen });
   let dy: tf.Tensor | null = null;
   if (l.trainableSeg.some(Boolean)) {
     dy = tf.tidy(() => {
-      const [b, ch] = df.shape;
+      const [b] = df.shape;
       // a broadcast multiply, not tf.broadcastTo: wasm's Tile runs ~150 ns per element
       return tf.mul(tf.ones([b, l.length, 1]), tf.div(tf.expandDims(df, 1), l.length));
     });
   }
-  for (let k = l.segs.length - 1; k >= 0 && dy; k--) {
+  df.dispose();
+  leadBackwardFrom(c, l, l.segs.length - 1, dy, grads);
+}
+
+/** Recomputes and differentiates segments `last`, last−1, … from dy = ∂L/∂(output of `last`); disposes the tape and dy. */
+export function leadBackwardFrom(c: LeadStepContext, l: LeadTape, last: number, dy0: tf.Tensor | null, grads: Map<string, tf.Tensor>): void {
+  const recomputeCtx = (p: Map<string, tf.Tensor>) => forwardContext(c, p);
+  let dy = dy0;
+  for (let k = last; k >= 0 && dy; k--) {
     if (!l.trainableSeg[k]) break;
     const seg = l.segs[k];
-    const names = seg.paramNames.filter((n) => c.trainable.has(n));
+    const names = trainableIn(c, [seg]);
     const xin = l.boundaries[k]!;
     const f = (...args: tf.Tensor[]) => seg.run(recomputeCtx(overlay(c.params, names, args.slice(1))), args[0]);
     const g = tf.grads(f)([xin, ...names.map((n) => c.params.get(n)!)], dy);
@@ -99,9 +157,10 @@ export function leadBackward(c: LeadStepContext, l: LeadTape, df: tf.Tensor2D, g
     xin.dispose();
     l.boundaries[k] = null;
   }
+  dy?.dispose();
   for (const b of l.boundaries) b?.dispose();
-  df.dispose();
-  l.feature.dispose();
+  l.feature?.dispose();
+  l.tail?.input.dispose();
 }
 
 /** The head's loss, its parameters' gradients (into `grads`) and ∂L/∂fᵢ per lead, in one pass. */
@@ -128,7 +187,7 @@ export function segmentedGradients(inp: SegmentedStepInput): { loss: tf.Scalar; 
   const c: LeadStepContext = { params: inp.params, trainable: inp.trainable, seedFor: inp.seedFor };
   const grads = new Map<string, tf.Tensor>();
   const tapes = (tf.unstack(inp.x, 2) as tf.Tensor2D[]).map((xl, lead) => leadForward(c, lead, xl, inp.bnBatchStats));
-  const { loss, dFeatures } = headGradients(c, tapes.map((t) => t.feature), inp.loss, inp.bnBatchStats, grads);
+  const { loss, dFeatures } = headGradients(c, tapes.map((t) => t.feature!), inp.loss, inp.bnBatchStats, grads);
   tapes.forEach((t, lead) => leadBackward(c, t, dFeatures[lead], grads));
   return { loss, grads };
 }
