@@ -24,6 +24,7 @@ interface Shipped {
   macroF1: number;
   perClass: { class: string; f1: number; support: number }[];
   confusion: unknown;
+  heldOut?: { n: number; macroF1: number } | null;
 }
 
 test('both tasks ship a dense default and its pruned version', { skip }, () => {
@@ -68,5 +69,11 @@ for (const name of shipped) {
     assert.ok(report.includes(`**macro F1 ${expected.macroF1.toFixed(3)}**`), `${name}/REPORT.md does not state macro F1 ${expected.macroF1.toFixed(3)}`);
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     assert.ok(readme.includes(expected.macroF1.toFixed(3)), `README does not state ${name}'s macro F1 ${expected.macroF1.toFixed(3)}`);
+    // the records outside the model's training split, scored on their own: the honest figure
+    assert.ok(expected.heldOut, `${name}/evaluation.json has no held-out score`);
+    assert.equal(got.heldOut?.n, expected.heldOut.n);
+    assert.ok(Math.abs(got.heldOut!.macroF1 - expected.heldOut.macroF1) < 1e-9, `held-out macro F1 ${got.heldOut!.macroF1} vs shipped ${expected.heldOut.macroF1}`);
+    assert.ok(report.includes(`**held-out macro F1 ${expected.heldOut.macroF1.toFixed(3)}**`), `${name}/REPORT.md does not state its held-out macro F1`);
+    assert.ok(readme.includes(expected.heldOut.macroF1.toFixed(3)), `README does not state ${name}'s held-out macro F1 ${expected.heldOut.macroF1.toFixed(3)}`);
   });
 }

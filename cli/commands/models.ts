@@ -260,7 +260,7 @@ function relatedPackage(dir: string): { version: string; bytesOnDisk: number; sp
 }
 
 function writeReport(file: string, model: string, r: JobResult<'evaluate'>, evaluatedOn: string, cv: CvSummary[]): void {
-  const text = renderModelReport({ config: readModelConfig(model), evaluation: r, evaluatedOn, inTraining: r.inTraining, bytesOnDisk: packageSizeOnDisk(model), related: relatedPackage(model), cv });
+  const text = renderModelReport({ config: readModelConfig(model), evaluation: r, evaluatedOn, inTraining: r.inTraining, heldOut: r.heldOut, bytesOnDisk: packageSizeOnDisk(model), related: relatedPackage(model), cv });
   writeFileSync(`${file}.tmp`, text);
   renameSync(`${file}.tmp`, file);
 }

@@ -134,7 +134,10 @@ export interface EvaluateParams {
   engine?: EnginePreference;
 }
 
-export async function evaluateJob(p: EvaluateParams, ctx: JobContext): Promise<Evaluation & { version: string; engine: string; skipped: { key: string; error: string }[]; inTraining: number }> {
+export async function evaluateJob(
+  p: EvaluateParams,
+  ctx: JobContext,
+): Promise<Evaluation & { version: string; engine: string; skipped: { key: string; error: string }[]; inTraining: number; heldOut: Evaluation | null }> {
   const pkg = loadModelPackage(p.model);
   const { records } = await resolveSource(p.source, pkg.config.task.labelSet, true);
   if (!records.length) throw new Error(`no records with ${pkg.config.task.labelSet} ground truth in the selection`);
@@ -144,8 +147,11 @@ export async function evaluateJob(p: EvaluateParams, ctx: JobContext): Promise<E
     const ok = rows.map((r, i) => [r, records[i]] as const).filter(([r]) => !r.error);
     const skipped = rows.filter((r) => r.error).map((r) => ({ key: r.key, error: r.error! }));
     const trainedOn = trainingSplitTest(pkg.config, p.source);
-    const inTraining = ok.filter(([, rec]) => trainedOn(rec)).length;
-    const result = { ...evaluateRows(pkg, ok.map(([, rec]) => rec), ok.map(([r]) => r)), skipped, version: pkg.config.version, engine: engine.name, inTraining };
+    const unseen = ok.filter(([, rec]) => !trainedOn(rec));
+    const inTraining = ok.length - unseen.length;
+    // when some records were trained on, the rest are the honest figure: score them on their own too
+    const heldOut = inTraining > 0 && unseen.length > 0 ? evaluateRows(pkg, unseen.map(([, rec]) => rec), unseen.map(([r]) => r)) : null;
+    const result = { ...evaluateRows(pkg, ok.map(([, rec]) => rec), ok.map(([r]) => r)), skipped, version: pkg.config.version, engine: engine.name, inTraining, heldOut };
     if (p.saveAs) saveEvaluation(p.model, p.saveAs, { ...result, source: p.source.kind === 'inline' ? 'inline' : p.source, at: new Date().toISOString() });
     return result;
   } finally {

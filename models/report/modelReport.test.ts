@@ -21,10 +21,13 @@ test('the model report states scores, confusion, size, provenance, cross-validat
   const truth = [0, 0, 1, 3, 3, 3, 2, 3];
   const probs = truth.map((t, i) => [0, 1, 2, 3].map((c) => (c === (i === 2 ? 3 : t) ? 0.7 : 0.1)));
   const evaluation = evaluateSingleLabel(config.task.classes, truth, probs);
-  const md = renderModelReport({ config, evaluation: { ...evaluation, engine: 'onnxruntime-node' }, evaluatedOn: '8 records', inTraining: 5, bytesOnDisk: 10_800_000, related: { version: 'chapman4-default-pruned', bytesOnDisk: 2_990_000, sparsity: 0.8 }, cv: [cv] });
+  const heldOut = evaluateSingleLabel(config.task.classes, truth.slice(5), probs.slice(5));
+  const md = renderModelReport({ config, evaluation: { ...evaluation, engine: 'onnxruntime-node' }, evaluatedOn: '8 records', inTraining: 5, heldOut, bytesOnDisk: 10_800_000, related: { version: 'chapman4-default-pruned', bytesOnDisk: 2_990_000, sparsity: 0.8 }, cv: [cv] });
   assert.match(md, /Not a medical device/);
   assert.match(md, new RegExp(`macro F1 ${evaluation.macroF1.toFixed(3)}`));
   assert.match(md, /5 of these 8 records were in the model's own training set/);
+  assert.match(md, new RegExp(`## Scores on the 3 of these records the model never trained on[^#]*\\*\\*held-out macro F1 ${heldOut.macroF1.toFixed(3)}\\*\\*`));
+  assert.ok(md.indexOf('never trained on') < md.indexOf('## Scores on 8 records'), 'the held-out scores come first');
   assert.match(md, /\| GSVT \| 0\.000 \| 0\.000 \| 0\.000 \| [0-9.–]+ \| 1 \|/);
   assert.match(md, /\| AFIB \| 2 \| 0 \| 0 \| 0 \|/, 'confusion row of AFIB');
   assert.match(md, /\| GSVT \| 0 \| 0 \| 0 \| 1 \|/, 'the GSVT record predicted SR');
