@@ -1,6 +1,6 @@
 /**
  * npm run build-default -- --task chapman4|cpsc9 [--data ../shared/data] [--archive runs/defaults.sqlite]
- *   [--epochs 70] [--prune-epochs 10] [--seed 22] [--cv FILE ...]
+ *   [--epochs 70] [--prune-epochs 10] [--prune-schedule one-shot|gradual] [--seed 22] [--cv FILE ...]
  *
  * Rebuilds one shipped default model with the CLI's own commands, so the defaults are exactly what a lab
  * gets from `x3ecg train` and `x3ecg prune`:
@@ -29,6 +29,7 @@ const { values: o } = parseArgs({
     archive: { type: 'string', default: join(root, 'runs', 'defaults.sqlite') },
     epochs: { type: 'string', default: '70' },
     'prune-epochs': { type: 'string', default: '10' },
+    'prune-schedule': { type: 'string', default: 'one-shot' },
     seed: { type: 'string', default: '22' },
     cv: { type: 'string', multiple: true, default: [] },
   },
@@ -81,12 +82,17 @@ mkdirSync(dirname(archive), { recursive: true });
 if (!existsSync(archive)) x3ecg(['import', '--archive', archive, '--labels', join(data, 'labels.csv'), data]);
 const trained = x3ecg<{ version: string; dir: string; seconds: number }>(['train', '--archive', archive, '--task', task, '--mode', 'full', '--epochs', o.epochs!, '--crops', '--seed', o.seed!]);
 log(`trained ${trained.version} (${(trained.seconds / 60).toFixed(1)} min)`);
-// a pruned child of this version from an earlier run is reused (prune refuses to overwrite one)
+// a pruned child of this version with the same recipe from an earlier run is reused (prune refuses to overwrite one)
 const modelsDir = dirname(trained.dir);
-const earlier = readdirSync(modelsDir).find((d) => d.startsWith(`${trained.version}-pruned80-`) && existsSync(join(modelsDir, d, 'model.json')));
+const sameRecipe = (d: string) => {
+  if (!d.startsWith(`${trained.version}-pruned80-`) || !existsSync(join(modelsDir, d, 'model.json'))) return false;
+  const hp = loadModelPackage(join(modelsDir, d)).config.provenance.hyperParameters as { fineTuneEpochs?: number; schedule?: string };
+  return hp.fineTuneEpochs === Number(o['prune-epochs']) && (hp.schedule ?? 'one-shot') === o['prune-schedule'];
+};
+const earlier = readdirSync(modelsDir).find(sameRecipe);
 const prunedDir = earlier
   ? join(modelsDir, earlier)
-  : x3ecg<{ dir: string }>(['prune', '--archive', archive, '--model', trained.dir, '--sparsity', '0.8', '--epochs', o['prune-epochs']!, '--seed', o.seed!]).dir;
+  : x3ecg<{ dir: string }>(['prune', '--archive', archive, '--model', trained.dir, '--sparsity', '0.8', '--epochs', o['prune-epochs']!, '--schedule', o['prune-schedule']!, '--seed', o.seed!]).dir;
 
 // float16 halves the dense package; keep it only when the scores do not move
 const full = x3ecg<Evaluated>(['evaluate', '--data', data, '--task', task, '--model', trained.dir]);

@@ -1,6 +1,6 @@
 /**
  * npm run cv -- --task chapman4|cpsc9 [--folds 5] [--sources LIST] [--data DIR] [--mode full|last-stage|head]
- *   [--epochs 70] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--state DIR] [--out FILE] [--json]
+ *   [--epochs 70] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--prune-schedule one-shot|gradual] [--state DIR] [--out FILE] [--json]
  * k-fold cross-validation with the engine's own pipeline: for each fold, train from scratch on the other
  * folds (a stratified fifth of them kept for early stopping and thresholds), score the held-out fold;
  * with --prune, also 80 %-prune + masked fine-tune epochs and score again. Prints per-fold and mean ± sd
@@ -17,7 +17,7 @@ import { initialWeights } from '../network/params.ts';
 import { taskFor } from '../package/modelConfig.ts';
 import { train, type TrainExample, type TrainMode } from '../training/trainer.ts';
 import { stratifiedFolds, stratifiedSplit } from '../training/split.ts';
-import { pruneAndFineTune } from '../pruning/prune.ts';
+import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
 import { createInferenceEngine, windowProbabilities } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, type Evaluation } from '../metrics.ts';
@@ -36,6 +36,7 @@ const { values: o } = parseArgs({
     crops: { type: 'boolean', default: false },
     prune: { type: 'boolean', default: false },
     'prune-epochs': { type: 'string', default: '5' },
+    'prune-schedule': { type: 'string', default: 'one-shot' },
     state: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -54,6 +55,10 @@ const rows = sharedLabels(o.data!, o.task).filter((r) => !sources || sources.inc
 const examples: (TrainExample & { patientId: string | null })[] = rows.map((r) => ({ key: r.name, patientId: r.patientId, load: () => readSharedRecord(o.data!, r.name), target: r.classes }));
 const folds = stratifiedFolds(examples, k, seed);
 const pruneEpochs = Number(o['prune-epochs']);
+const schedule = o['prune-schedule'] as PruneSchedule;
+if (schedule !== 'one-shot' && schedule !== 'gradual') throw new Error('--prune-schedule is one-shot or gradual');
+// gradual runs sit beside one-shot ones in the same state folder and reuse its dense folds
+const pruneTag = `pruned${pruneEpochs}${schedule === 'gradual' ? '-gradual' : ''}`;
 const runName = `${o.task}-${sources ? sources.join('+') : 'all'}-${mode}-e${o.epochs}-s${seed}${o.crops ? '-crops' : ''}-k${k}`;
 const stateDir = resolve(o.state ?? join('x3ecg-cv', runName));
 mkdirSync(stateDir, { recursive: true });
@@ -87,7 +92,7 @@ async function score(weights: NamedWeights, test: TrainExample[], thresholds: nu
 const results: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number; perClassF1: Record<string, number>; prunedPerClassF1?: Record<string, number> }[] = [];
 const perClassF1 = (e: Evaluation) => Object.fromEntries(e.perClass.map((c) => [c.class, c.f1]));
 for (let f = 0; f < k; f++) {
-  const doneFile = join(stateDir, `fold${f + 1}${o.prune ? `-pruned${pruneEpochs}` : ''}.json`);
+  const doneFile = join(stateDir, `fold${f + 1}${o.prune ? `-${pruneTag}` : ''}.json`);
   if (existsSync(doneFile)) {
     const kept = JSON.parse(readFileSync(doneFile, 'utf8')) as (typeof results)[number];
     results.push(kept);
@@ -103,7 +108,7 @@ for (let f = 0; f < k; f++) {
   const ev = await score(r.weights, test, r.thresholds);
   const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: ev.macroF1, seconds: 0, bestEpoch: r.bestEpoch, perClassF1: perClassF1(ev) };
   if (o.prune) {
-    const p = await pruneAndFineTune(r.weights, tr, val, { ...common, sparsity: 0.8, fineTuneEpochs: pruneEpochs, mode, checkpointDir: join(stateDir, `fold${f + 1}`, `prune${pruneEpochs}`) });
+    const p = await pruneAndFineTune(r.weights, tr, val, { ...common, sparsity: 0.8, fineTuneEpochs: pruneEpochs, schedule, mode, checkpointDir: join(stateDir, `fold${f + 1}`, pruneTag.replace('pruned', 'prune')) });
     let th = r.thresholds;
     if (task.multilabel && p.fineTune) th = p.fineTune.thresholds ?? th;
     const pe = await score(p.weights, test, th);
@@ -121,7 +126,7 @@ const stats = (v: number[]) => {
 };
 const dense = stats(results.map((r) => r.macroF1));
 const pruned = o.prune ? stats(results.map((r) => r.prunedMacroF1!)) : null;
-const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
+const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
 if (o.out) writeJson(resolve(o.out), summary);
 if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 else {

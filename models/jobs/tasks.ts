@@ -16,7 +16,7 @@ import { initialWeights } from '../network/params.ts';
 import { activeBackendLabel, initBackend } from '../backend.ts';
 import { train, type TrainMode, type TrainProgress } from '../training/trainer.ts';
 import { stratifiedSplit } from '../training/split.ts';
-import { pruneAndFineTune } from '../pruning/prune.ts';
+import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
 import { resolveSource, type DataSourceSpec, type SourceRecord } from './dataSource.ts';
 
 export interface JobProgress extends Omit<Partial<TrainProgress>, 'phase'> {
@@ -318,6 +318,8 @@ export interface PruneParams {
   source: DataSourceSpec;
   sparsity?: number;
   fineTuneEpochs?: number;
+  /** 'one-shot' (spec §13) or 'gradual' (models/pruning/prune.ts). */
+  schedule?: PruneSchedule;
   mode?: TrainMode;
   batchSize?: number;
   seed?: number;
@@ -337,7 +339,9 @@ export async function pruneJob(p: PruneParams, ctx: JobContext) {
   const { records } = await resolveSource(p.source, task.labelSet, true);
   const { train: trainSet, val: valSet } = stratifiedSplit(records.map((r) => ({ ...r, target: r.target! })), p.valFraction ?? 0.2, seed);
   const modelsDir = p.modelsDir ?? dirname(resolve(p.model));
-  const version = p.version ?? `${parent.config.version}-pruned${Math.round(sparsity * 100)}-${hashOf({ seed, mode, e: p.fineTuneEpochs, keys: records.map((r) => r.key) })}`;
+  const schedule = p.schedule ?? 'one-shot';
+  // the one-shot hash input is what it was before schedules existed, so earlier versions keep their names
+  const version = p.version ?? `${parent.config.version}-pruned${Math.round(sparsity * 100)}-${hashOf({ seed, mode, e: p.fineTuneEpochs, keys: records.map((r) => r.key), ...(schedule === 'gradual' ? { schedule } : {}) })}`;
   const dir = join(modelsDir, version);
   if (existsSync(dir)) throw new Error(`${dir}: already exists`);
   const evalOn = async (weights: NamedWeights) => {
@@ -355,6 +359,7 @@ export async function pruneJob(p: PruneParams, ctx: JobContext) {
   const out = await pruneAndFineTune(parent.weights, trainSet, valSet, {
     sparsity,
     fineTuneEpochs: p.fineTuneEpochs ?? 5,
+    schedule,
     mode,
     numClasses: parent.config.architecture.numClasses,
     multilabel: task.multilabel,
@@ -374,7 +379,7 @@ export async function pruneJob(p: PruneParams, ctx: JobContext) {
     {
       ...parent.config,
       version,
-      provenance: { ...parent.config.provenance, parent: parent.config.version, created: new Date().toISOString(), origin: 'prune', seed, backend: activeBackendLabel(), hyperParameters: { sparsity, fineTuneEpochs: p.fineTuneEpochs ?? 5, mode, lr: 1e-4, weightDecay: 5e-5, storage } },
+      provenance: { ...parent.config.provenance, parent: parent.config.version, created: new Date().toISOString(), origin: 'prune', seed, backend: activeBackendLabel(), hyperParameters: { sparsity, fineTuneEpochs: p.fineTuneEpochs ?? 5, schedule, mode, lr: 1e-4, weightDecay: 5e-5, storage } },
       metrics: { valMacroF1Before: before.macroF1, valMacroF1After: after.macroF1, before, after, threshold: out.threshold, pooled: out.pooled, pruned: out.pruned, nTrain: trainSet.length, nVal: valSet.length, ...(out.fineTune ? { seconds: out.fineTune.seconds, epochs: out.fineTune.epochsRun, bestEpoch: out.fineTune.bestEpoch, history: out.fineTune.history } : {}) },
     },
     out.weights,

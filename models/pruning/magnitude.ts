@@ -16,6 +16,18 @@ export interface PruneResult {
   keptPerTensor: Record<string, number>;
 }
 
+/** Gradual magnitude pruning (Zhu & Gupta 2017): a cubic ramp from 0 to `target` over `rampEpochs`. */
+export interface SparsitySchedule {
+  target: number;
+  rampEpochs: number;
+}
+
+/** Sparsity for epoch (1-based): target·(1 − (1 − e/R)³) during the ramp, then the target. */
+export function gradualSparsity(epoch: number, s: SparsitySchedule): number {
+  if (epoch >= s.rampEpochs) return s.target;
+  return s.target * (1 - (1 - epoch / s.rampEpochs) ** 3);
+}
+
 export function prunableNames(numClasses: number): string[] {
   return networkSpecs(numClasses).filter((s) => isPrunable(s.kind)).map((s) => s.name);
 }

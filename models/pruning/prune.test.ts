@@ -9,7 +9,7 @@ import { smallChapmanSplit } from '../testing/smallDataset.ts';
 import { configFor } from '../testing/packageConfig.ts';
 import { loadModelPackage, packageSizeOnDisk, saveModelPackage } from '../package/modelPackage.ts';
 import { TfjsModel } from '../tfjsModel.ts';
-import { globalMagnitudeMasks, pooledSparsity } from './magnitude.ts';
+import { globalMagnitudeMasks, gradualSparsity, pooledSparsity } from './magnitude.ts';
 import { pruneAndFineTune } from './prune.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'x3ecg-prune-'));
@@ -57,4 +57,23 @@ test('80 % pruning with a masked fine-tune: target sparsity, masked weights exac
   const ref = logitsOf(out.weights);
   assert.equal(maxAbsDiff(logitsOf(loadModelPackage(sparse32).weights), ref), 0);
   assert.ok(maxAbsDiff(logitsOf(loadModelPackage(sparse16).weights), ref) < 2e-2);
+});
+
+test('gradual pruning ramps the sparsity up over the first half of the fine-tune and keeps an epoch at the target', async () => {
+  const ramp = [1, 2, 3, 4].map((e) => gradualSparsity(e, { target: 0.8, rampEpochs: 3 }));
+  assert.ok(ramp[0] > 0 && ramp[0] < ramp[1] && ramp[1] < ramp[2], `${ramp}`);
+  assert.deepEqual(ramp.slice(2), [0.8, 0.8]);
+
+  await initBackend();
+  const parent = fixtureWeights(4);
+  const { train, val } = smallChapmanSplit(4, 2);
+  const base = { sparsity: 0.8, fineTuneEpochs: 3, numClasses: 4, multilabel: false, batchSize: 4, lr: 1e-3, seed: 5 } as const;
+  const out = await pruneAndFineTune(parent, train, val, { ...base, mode: 'last-stage', schedule: 'gradual' });
+  const history = out.fineTune!.history;
+  assert.equal(history.length, 3);
+  assert.ok(history[0].sparsity! < 0.8 && history[1].sparsity === 0.8 && history[2].sparsity === 0.8, JSON.stringify(history.map((h) => h.sparsity)));
+  assert.ok(out.fineTune!.bestEpoch >= 2, `best epoch ${out.fineTune!.bestEpoch} was not at the target sparsity`);
+  const sp = pooledSparsity(out.weights, 4);
+  assert.ok(sp.sparsity >= 0.8 && sp.sparsity < 0.8001, `sparsity ${sp.sparsity}`);
+  await assert.rejects(pruneAndFineTune(parent, train, val, { ...base, mode: 'head', schedule: 'gradual' }), /head mode caches features/);
 });

@@ -2,6 +2,8 @@
  * The pruning recipe (spec §13): global L1 masks at the target sparsity, a short fine-tune (Adam lr 1e-4,
  * weight decay 5e-5, no schedule) with the masks re-applied after every optimiser step, best epoch kept,
  * masks made permanent (the weights simply stay zero; packages store them sparsely).
+ * `schedule: 'gradual'` reaches the target over the first half of the fine-tune instead (a cubic ramp,
+ * re-pruning globally each epoch; trainer.ts's sparsitySchedule), so no single cut removes 80 % at once.
  */
 import type { NamedWeights } from '../weights.ts';
 import { train, type TrainExample, type TrainMode, type TrainOptions, type TrainResult } from '../training/trainer.ts';
@@ -10,6 +12,8 @@ import { applyMasks, globalMagnitudeMasks, pooledSparsity } from './magnitude.ts
 export interface PruneOptions {
   sparsity: number;
   fineTuneEpochs: number;
+  /** 'one-shot' (spec §13, default) or 'gradual'. */
+  schedule?: PruneSchedule;
   mode: TrainMode;
   numClasses: number;
   multilabel: boolean;
@@ -34,13 +38,15 @@ export interface PruneOutcome {
   fineTune: TrainResult | null;
 }
 
+export type PruneSchedule = 'one-shot' | 'gradual';
+
 export async function pruneAndFineTune(parent: NamedWeights, trainSet: TrainExample[], valSet: TrainExample[], o: PruneOptions): Promise<PruneOutcome> {
-  const r = globalMagnitudeMasks(parent, o.sparsity, o.numClasses);
-  const masked = applyMasks(parent, r.masks);
+  const gradual = o.schedule === 'gradual' && o.fineTuneEpochs > 0;
+  let r = globalMagnitudeMasks(parent, o.sparsity, o.numClasses);
   let fineTune: TrainResult | null = null;
-  let weights = masked;
+  let weights = applyMasks(parent, r.masks);
   if (o.fineTuneEpochs > 0) {
-    fineTune = await train(masked, trainSet, valSet, {
+    fineTune = await train(gradual ? parent : weights, trainSet, valSet, {
       mode: o.mode,
       numClasses: o.numClasses,
       multilabel: o.multilabel,
@@ -53,12 +59,14 @@ export async function pruneAndFineTune(parent: NamedWeights, trainSet: TrainExam
       patience: 0,
       crops: o.crops ?? false,
       predictWindows: o.predictWindows,
-      masks: r.masks,
+      ...(gradual ? { sparsitySchedule: { target: o.sparsity, rampEpochs: Math.ceil(o.fineTuneEpochs / 2) } } : { masks: r.masks }),
       checkpointDir: o.checkpointDir,
       cacheDir: o.cacheDir,
       onProgress: o.onProgress,
       signal: o.signal,
     });
+    // the best epoch's own masks (gradual: its weights are at the target, so this finds them again)
+    if (gradual) r = globalMagnitudeMasks(fineTune.weights, o.sparsity, o.numClasses);
     // permanent: re-apply once more so nothing but exact zeros can sit under a mask
     weights = applyMasks(fineTune.weights, r.masks);
   }

@@ -27,8 +27,11 @@ export class Adam {
 
   constructor(readonly cfg: AdamConfig = ADAM_DEFAULTS) {}
 
-  /** One update of every parameter named in `grads` (keys are parameter names). */
-  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number): void {
+  /**
+   * One update of every parameter named in `grads` (keys are parameter names). A parameter with a mask
+   * (TF layout, 0 = pruned) has its pruned weights set back to exactly 0 in the same pass.
+   */
+  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number, masks?: ReadonlyMap<string, Uint8Array>): void {
     this.step++;
     const { beta1, beta2, eps, weightDecay } = this.cfg;
     const stepSize = lr / (1 - beta1 ** this.step);
@@ -46,6 +49,8 @@ export class Adam {
         const vi = (v[i] = beta2 * v[i] + (1 - beta2) * gi * gi);
         w[i] -= (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
       }
+      const mask = masks?.get(name);
+      if (mask) for (let i = 0; i < w.length; i++) if (!mask[i]) w[i] = 0;
       p.assign(tf.tensor(w, p.shape));
     }
   }

@@ -18,7 +18,7 @@ export interface CheckpointMeta {
   bestEpoch: number;
   bestScore: number;
   epochsSinceBest: number;
-  history: { epoch: number; lr: number; loss: number; valMacroF1: number; seconds: number }[];
+  history: { epoch: number; lr: number; loss: number; valMacroF1: number; seconds: number; /** gradual pruning: this epoch's sparsity */ sparsity?: number }[];
   done: boolean;
 }
 

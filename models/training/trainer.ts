@@ -16,7 +16,7 @@ import { Rng, toTfLayout, type ParamMap } from '../network/params.ts';
 import { randomCrop, resampleTo500, windowsOf, WINDOW, type ModelInput } from '../preprocess.ts';
 import { TfjsModel, stackFeatures, stackWindows } from '../tfjsModel.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel } from '../metrics.ts';
-import type { Masks } from '../pruning/magnitude.ts';
+import { globalMagnitudeMasks, gradualSparsity, type Masks, type SparsitySchedule } from '../pruning/magnitude.ts';
 import { activeBackendLabel } from '../backend.ts';
 import { Adam, cosineLr } from './adam.ts';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointMeta } from './checkpoint.ts';
@@ -69,7 +69,13 @@ export interface TrainOptions {
   crops: boolean;
   checkpointDir?: string | null;
   cacheDir?: string | null;
+  /** Pruning masks held through the run: pruned weights stay exactly 0. */
   masks?: Masks;
+  /**
+   * Gradual magnitude pruning instead of fixed masks: each epoch starts by pruning the current weights
+   * globally to gradualSparsity(epoch); only epochs at the target sparsity count for the best epoch.
+   */
+  sparsitySchedule?: SparsitySchedule;
   /** Full / last-stage: recompute segments in the backward pass (bounded memory; default on). */
   recompute?: boolean;
   /** Full / last-stage: one worker thread per lead (default: when the backend is single-threaded and there are cores). */
@@ -247,22 +253,25 @@ async function prepare(model: TfjsModel, parent: NamedWeights, train: TrainExamp
   return { trainItems: items.slice(0, train.length), valItems: items.slice(train.length), zeroFeatures: zero, cache };
 }
 
-function maskTensors(masks: Masks | undefined, numClasses: number): Map<string, tf.Tensor> {
-  const out = new Map<string, tf.Tensor>();
+/** Masks in the parameters' TF layout. */
+function tfLayoutMasks(masks: Masks | undefined, numClasses: number): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
   if (!masks) return out;
   const kinds = new Map(networkSpecs(numClasses).map((s) => [s.name, s]));
   for (const [name, m] of masks) {
     const s = kinds.get(name)!;
-    const t = toTfLayout(s.kind, s.shape, Float32Array.from(m));
-    out.set(name, tf.tensor(t.data, t.shape));
+    out.set(name, Uint8Array.from(toTfLayout(s.kind, s.shape, Float32Array.from(m)).data));
   }
   return out;
 }
 
-function applyMaskTensors(params: ParamMap, masks: Map<string, tf.Tensor>): void {
-  tf.tidy(() => {
-    for (const [name, m] of masks) params.get(name)!.assign(tf.mul(params.get(name)!, m));
-  });
+function applyMasksTo(params: ParamMap, masks: Map<string, Uint8Array>): void {
+  for (const [name, m] of masks) {
+    const p = params.get(name)!;
+    const w = (p.dataSync() as Float32Array).slice();
+    for (let i = 0; i < w.length; i++) if (!m[i]) w[i] = 0;
+    p.assign(tf.tensor(w, p.shape));
+  }
 }
 
 /** Mean probabilities over each example's windows (validation). */
@@ -296,13 +305,15 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
   const t0 = performance.now();
   if (trainSet.length < 2) throw new Error('training needs at least 2 examples');
   if (valSet.length < 1) throw new Error('training needs at least 1 validation example');
+  if (opts.sparsitySchedule && opts.mode === 'head') throw new Error('gradual pruning needs mode full or last-stage: head mode caches features of a fixed backbone');
+  if (opts.sparsitySchedule && opts.sparsitySchedule.rampEpochs > opts.epochs) throw new Error('gradual pruning: the ramp is longer than the run');
   const runKey = runKeyOf(opts, parent, trainSet, valSet);
   const ck0 = opts.checkpointDir ? loadCheckpoint(opts.checkpointDir) : null;
   const ck = ck0 && ck0.meta.runKey === runKey ? ck0 : null;
   const trainable = trainableNames(opts.mode, opts.numClasses);
   const model = new TfjsModel(ck ? ck.params : parent, opts.multilabel, 'parent');
   const adam = new Adam({ beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: opts.weightDecay });
-  const masks = maskTensors(opts.masks, opts.numClasses);
+  let masks = tfLayoutMasks(opts.masks, opts.numClasses);
   const meta: CheckpointMeta = ck
     ? ck.meta
     : { runKey, epoch: 0, rngState: opts.seed >>> 0, adamStep: 0, bestEpoch: 0, bestScore: -1, epochsSinceBest: 0, history: [], done: false };
@@ -313,7 +324,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
   let pool: LeadWorkerPool | null = null;
   try {
     if (segmented && (opts.leadWorkers ?? leadParallelUseful())) pool = await LeadWorkerPool.start();
-    if (masks.size) applyMaskTensors(model.params, masks);
+    if (masks.size) applyMasksTo(model.params, masks);
     const prep = await prepare(model, parent, trainSet, valSet, opts);
     const weightsPerClass = classWeights(trainSet, opts.numClasses, opts.multilabel, opts.classWeighting);
     const vars = [...trainable].map((n) => model.params.get(n)!);
@@ -323,6 +334,12 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
       const epoch = meta.epoch + 1;
       const te = performance.now();
       const lr = opts.cosine ? cosineLr(epoch, opts.lr, opts.lrMin, opts.tMax) : opts.lr;
+      const sparsity = opts.sparsitySchedule ? gradualSparsity(epoch, opts.sparsitySchedule) : null;
+      if (sparsity !== null) {
+        // from the weights as this epoch finds them, so a resumed run prunes exactly as an unbroken one
+        masks = tfLayoutMasks(globalMagnitudeMasks(model.toWeights(), sparsity, opts.numClasses).masks, opts.numClasses);
+        applyMasksTo(model.params, masks);
+      }
       const batches = makeBatches(shuffle(trainSet.length, rng), opts.batchSize);
       let lossSum = 0;
       let seen = 0;
@@ -364,7 +381,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
           value = r.value;
           grads = new Map(Object.entries(r.grads).map(([k, g]) => [byVarName.get(k)!, g]));
         }
-        adam.apply(model.params, grads, lr);
+        adam.apply(model.params, grads, lr, masks);
         tf.tidy(() => {
           for (const [prefix, s] of bnBatchStats) {
             const rm = model.params.get(`${prefix}.running_mean`)!;
@@ -373,7 +390,6 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
             rv.assign(tf.add(tf.mul(rv, 0.9), tf.mul(s.variance, 0.1)));
           }
         });
-        if (masks.size) applyMaskTensors(model.params, masks);
         const loss = (await value.data())[0];
         tf.dispose([value, ...grads.values(), ...[...bnBatchStats.values()].flatMap((s) => [s.mean, s.variance])]);
         lossSum += loss * batch.length;
@@ -383,16 +399,18 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
       }
       opts.onProgress?.({ phase: 'validate', epoch, done: 0, total: valSet.length });
       const valF1 = score(valSet, await validate(model, prep.valItems, opts), opts);
-      meta.history.push({ epoch, lr, loss: lossSum / seen, valMacroF1: valF1, seconds: (performance.now() - te) / 1000 });
+      meta.history.push({ epoch, lr, loss: lossSum / seen, valMacroF1: valF1, seconds: (performance.now() - te) / 1000, ...(sparsity !== null ? { sparsity } : {}) });
       meta.epoch = epoch;
       meta.rngState = rng.state;
       meta.adamStep = adam.step;
-      if (valF1 > meta.bestScore) {
+      // a partly pruned network is no candidate, and its epochs do not count towards patience
+      const atTarget = sparsity === null || sparsity >= opts.sparsitySchedule!.target;
+      if (atTarget && valF1 > meta.bestScore) {
         meta.bestScore = valF1;
         meta.bestEpoch = epoch;
         meta.epochsSinceBest = 0;
         best = model.toWeights();
-      } else meta.epochsSinceBest++;
+      } else if (atTarget) meta.epochsSinceBest++;
       if (opts.patience > 0 && meta.epochsSinceBest >= opts.patience) meta.done = true;
       if (meta.epoch >= opts.epochs) meta.done = true;
       if (opts.checkpointDir) writeCheckpoint(opts.checkpointDir, meta, model, best, adam);
@@ -429,7 +447,6 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
     await pool?.dispose();
     model.dispose();
     adam.dispose();
-    tf.dispose([...masks.values()]);
   }
 }
 
