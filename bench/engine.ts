@@ -17,8 +17,14 @@ const quick = args.includes('--quick');
 
 type Probe = Record<string, unknown> & { msPerEcg?: number; peakRssBytes?: number; error?: string };
 
-function probe(backend: string, what: string, batch: number, reps: number): Probe {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'models/profiling/engineProbe.ts', backend, what, String(batch), String(reps)], { cwd: root, encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 1 << 24 });
+function probe(backend: string, what: string, batch: number, reps: number, env: Record<string, string> = {}): Probe {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'models/profiling/engineProbe.ts', backend, what, String(batch), String(reps)], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 20 * 60_000,
+    maxBuffer: 1 << 24,
+    env: { ...process.env, ...env },
+  });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Probe;
@@ -101,9 +107,13 @@ export async function run(): Promise<void> {
     add(engine, 'training step, batch 32 (checkpointed)', t32);
     ratio(`${engine} training step b32`, t32, torch.train32);
     if (b !== 'tensorflow') {
-      const p32 = probe(b, 'train-parallel', 32, 1);
+      const p32 = probe(b, 'train-parallel', 32, 1, { X3ECG_TAPE_SEGMENTS: '0' });
       add(engine, 'training step, batch 32, lead workers', p32);
       ratio(`${engine} lead-parallel training step b32`, p32, torch.train32);
+      // stage 3 keeps its tape through the head (leadTail) instead of being recomputed: faster, more memory
+      const t2 = probe(b, 'train-parallel', 32, 1, { X3ECG_TAPE_SEGMENTS: '2' });
+      add(engine, 'same, stage 3 tape kept', t2);
+      ratio(`${engine} lead-parallel training step b32, stage 3 tape kept`, t2, torch.train32);
     }
     add(engine, 'training step, batch 4 (whole tape)', probe(b, 'train-tape', 4, 1));
     const head = probe(b, 'head-epoch', 1000, 1);
