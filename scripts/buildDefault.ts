@@ -14,7 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openArchive } from '../db/archive.ts';
@@ -43,7 +43,7 @@ const log = (s: string) => process.stderr.write(`build-default ${task}: ${s}\n`)
 /** Runs `x3ecg <args> --json`, progress on our stderr, and returns its JSON. */
 function x3ecg<T>(args: string[]): T {
   log(`x3ecg ${args.join(' ')}`);
-  const out = execFileSync(process.execPath, [join(root, 'bin', 'x3ecg.mjs'), ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28 });
+  const out = execFileSync(process.execPath, [join(root, 'bin', 'x3ecg.mjs'), ...args, '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28 });
   return JSON.parse(out.toString('utf8')) as T;
 }
 
@@ -73,7 +73,8 @@ interface Evaluated {
 }
 
 function report(dir: string): Evaluated {
-  const ev = x3ecg<Evaluated & Record<string, unknown>>(['evaluate', '--data', data, '--task', task, '--model', dir, '--report', join(dir, 'REPORT.md'), ...o.cv!.flatMap((f) => ['--cv', f])]);
+  // relative to the project, so the report names the data folder as a reader of the repository sees it
+  const ev = x3ecg<Evaluated & Record<string, unknown>>(['evaluate', '--data', relative(root, data) || '.', '--task', task, '--model', dir, '--report', join(dir, 'REPORT.md'), ...o.cv!.flatMap((f) => ['--cv', f])]);
   writeFileSync(join(dir, 'evaluation.json'), `${JSON.stringify(ev, null, 1)}\n`);
   return ev;
 }
