@@ -3,7 +3,8 @@
  * (the Electron main or the web server) keeps answering while it works. The function receives its
  * params and a context with `progress()` and a cancel `signal`; cancel is cooperative.
  */
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { startTsWorker } from '../lib/tsWorker.ts';
 
 export interface TaskContext<P> {
   progress(p: P): void;
@@ -19,11 +20,8 @@ export function runWorkerTask<P, R>(
   opts: { onProgress?: (p: P) => void; signal?: AbortSignal } = {},
 ): Promise<R> {
   const cancel = new SharedArrayBuffer(4);
-  const self = new URL(import.meta.url).href;
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  // A worker does not inherit the tsx loader: register it, then load this file's worker half.
-  const boot = `import(${JSON.stringify(tsxApi)}).then((t) => { t.register(); return import(${JSON.stringify(self)}); }).catch((e) => { console.error(e); process.exit(70); })`;
-  const worker = new Worker(boot, { eval: true, workerData: { x3ecgTask: { moduleUrl, exportName, params, cancel } } });
+  // this same file, whose worker half runs the task
+  const worker = startTsWorker(new URL(import.meta.url), { workerData: { x3ecgTask: { moduleUrl, exportName, params, cancel } } });
   const onAbort = () => Atomics.store(new Int32Array(cancel), 0, 1);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   return new Promise<R>((ok, fail) => {

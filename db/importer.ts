@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../lib/tsWorker.ts';
 import { basename, dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { findRecords, parseLabelsCsv, readRecord } from './formats/index.ts';
@@ -278,11 +279,7 @@ export async function importPathsParallel(db: Database.Database, paths: string[]
   return run.finish();
 }
 
-/** A worker running importWorker.ts; registers the tsx loader first (workers do not inherit a programmatic register()). */
+/** A worker running importWorker.ts. */
 function startWorker(): Worker {
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const self = new URL('./importWorker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((t) => { t.register(); return import(${JSON.stringify(self)}); }).catch((e) => { console.error(e); process.exit(70); })`;
-  const w = new Worker(boot, { eval: true });
-  return w;
+  return startTsWorker(new URL('./importWorker.ts', import.meta.url));
 }

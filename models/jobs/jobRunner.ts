@@ -2,7 +2,8 @@
  * Main-side handle on model jobs: each job runs in its own worker thread (TF.js and onnxruntime keep
  * their memory there and give it back when the job ends). The UI's job registry and the CLI use this.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../../lib/tsWorker.ts';
 import { randomUUID } from 'node:crypto';
 import type { JobKind, JobParams, JobProgress, JobResult } from './tasks.ts';
 import type { WorkerMessage } from './worker.ts';
@@ -30,16 +31,7 @@ export class JobRunner {
   start<K extends JobKind>(kind: K, params: JobParams<K>): string {
     const jobId = `${kind}-${randomUUID().slice(0, 8)}`;
     const cancelBuf = new SharedArrayBuffer(4);
-    // Node 20 refuses a .ts worker entry, and a worker does not inherit the tsx loader: start with a
-    // one-line script that registers tsx in the worker's thread, then imports worker.ts.
-    const entry = new URL('./worker.ts', import.meta.url).href;
-    const tsxApi = import.meta.resolve('tsx/esm/api');
-    const boot = `import(${JSON.stringify(tsxApi)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); }).catch((e) => { console.error(e); process.exit(70); })`;
-    const worker = new Worker(boot, {
-      eval: true,
-      execArgv: ['--import', 'tsx'],
-      workerData: { kind, params, cancel: cancelBuf },
-    });
+    const worker = startTsWorker(new URL('./worker.ts', import.meta.url), { execArgv: ['--import', 'tsx'], workerData: { kind, params, cancel: cancelBuf } });
     const listeners = new Set<(p: JobProgress) => void>();
     const result = new Promise<unknown>((resolve, reject) => {
       let settled = false;

@@ -8,7 +8,7 @@ import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { initBackend, type BackendName } from '../backend.ts';
 import { WINDOW } from '../preprocess.ts';
 import type { LeadReply, LeadRequest } from './leadWorkers.ts';
-import { layerSeed, leadBackward, leadBackwardFrom, leadForward, leadTail, type LeadStepContext } from './segmentedStep.ts';
+import { layerSeed, leadBackward, leadBackwardFrom, leadForward, leadTail, type LeadStepContext, type LeadTape } from './segmentedStep.ts';
 
 const port = parentPort!;
 /** Bumped by the main thread after it posts a 'gradient' message (see LeadWorkerPool.gradients). */
@@ -35,7 +35,7 @@ function step(m: Extract<LeadRequest, { type: 'step' }>): void {
   const c: LeadStepContext = { params, trainable: new Set(m.trainable), seedFor: (o) => layerSeed(m.stepSeed, o) };
   const bnStats = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
   const grads = new Map<string, tf.Tensor>();
-  const tape = leadForward(c, m.lead, tf.tensor2d(m.x, [m.batch, WINDOW]), bnStats, m.tailSegments);
+  let tape: LeadTape | null = null;
   /** Posts the feature and every BN layer's batch statistics, then waits for ∂L/∂feature. */
   const exchange = (feature: tf.Tensor2D): Float32Array => {
     const f = feature.dataSync().slice() as Float32Array;
@@ -44,6 +44,7 @@ function step(m: Extract<LeadRequest, { type: 'step' }>): void {
     return awaitGradient();
   };
   try {
+    tape = leadForward(c, m.lead, tf.tensor2d(m.x, [m.batch, WINDOW]), bnStats, m.tailSegments);
     if (tape.tail) {
       const { from } = tape.tail;
       leadBackwardFrom(c, tape, from - 1, leadTail(c, tape, bnStats, exchange, grads), grads);
@@ -55,7 +56,7 @@ function step(m: Extract<LeadRequest, { type: 'step' }>): void {
     post({ type: 'backward', grads: out }, out.map((g) => g[1].buffer as ArrayBuffer));
   } finally {
     tf.dispose([...grads.values(), ...params.values(), ...[...bnStats.values()].flatMap((s) => [s.mean, s.variance])]);
-    leadBackwardFrom(c, tape, -1, null, grads); // frees whatever a failed step left on the tape
+    if (tape) leadBackwardFrom(c, tape, -1, null, grads); // frees whatever a failed step left on the tape
   }
 }
 

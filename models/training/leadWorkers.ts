@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { availableParallelism, totalmem } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../../lib/tsWorker.ts';
 import { NUM_LEADS } from '../network/architecture.ts';
 import { WINDOW } from '../preprocess.ts';
 import { headGradients, layerSeed, type SegmentedStepInput } from './segmentedStep.ts';
@@ -99,11 +100,8 @@ export class LeadWorkerPool {
 
   /** One worker per lead on the active backend; the native GEMM runs single-threaded in each. */
   static async start(backend = tf.getBackend()): Promise<LeadWorkerPool> {
-    const entry = new URL('./leadWorker.ts', import.meta.url).href;
-    const tsxApi = import.meta.resolve('tsx/esm/api');
-    // A worker does not inherit the tsx loader: register it in the worker's thread, then load the entry.
-    const boot = `import(${JSON.stringify(tsxApi)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); }).catch((e) => { console.error(e); process.exit(70); })`;
-    const workers = Array.from({ length: NUM_LEADS }, () => new LeadWorker(new Worker(boot, { eval: true, env: { ...process.env, X3ECG_GEMM_THREADS: '1' } })));
+    const entry = new URL('./leadWorker.ts', import.meta.url);
+    const workers = Array.from({ length: NUM_LEADS }, () => new LeadWorker(startTsWorker(entry, { env: { ...process.env, X3ECG_GEMM_THREADS: '1' } })));
     const pool = new LeadWorkerPool(workers);
     try {
       await Promise.all(
