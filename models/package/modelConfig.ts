@@ -45,6 +45,8 @@ export const modelConfigSchema = z.object({
     file: z.literal('weights.bin'),
     storage: weightStorage,
     bytes: z.number().int().min(0),
+    /** Hex SHA-256 of weights.bin: a flipped bit is refused, not predicted with (packages before it have none). */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     /** Fraction of conv + linear weights that are exactly zero. */
     sparsity: z.number().min(0).max(1),
   }),

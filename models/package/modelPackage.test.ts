@@ -33,6 +33,16 @@ test('a truncated weights.bin is refused, naming the file', () => {
   assert.throws(() => loadModelPackage(dir), (e: unknown) => e instanceof ModelPackageError && e.file.endsWith('weights.bin') && /truncated/.test(e.message));
 });
 
+test('a weights.bin with a flipped bit is refused by its checksum, naming the file', () => {
+  const dir = join(tmp, 'flip');
+  const cfg = saveModelPackage(dir, configFor('flip'), weights);
+  assert.match(cfg.weights.sha256 ?? '', /^[0-9a-f]{64}$/);
+  const bin = readFileSync(join(dir, 'weights.bin'));
+  bin[123_457] ^= 0x04;
+  writeFileSync(join(dir, 'weights.bin'), bin);
+  assert.throws(() => loadModelPackage(dir), (e: unknown) => e instanceof ModelPackageError && e.file.endsWith('weights.bin') && /SHA-256/.test(e.message));
+});
+
 test('a manifest with a wrong shape or a missing tensor is refused, naming the manifest', () => {
   const dir = join(tmp, 'shape');
   saveModelPackage(dir, configFor('shape'), weights);

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { NamedWeights } from '../weights.ts';
 import { decodeWeights, encodeWeights, entryByteLength, type TensorEncoding, type WeightsManifest } from '../weightsFile.ts';
 import { isPrunable, networkSpecs } from '../network/architecture.ts';
@@ -50,7 +50,7 @@ export function saveModelPackage(dir: string, input: PackageConfigInput, weights
   const config: ModelConfig = modelConfigSchema.parse({
     ...input,
     formatVersion: 1,
-    weights: { manifest: 'weights.json', file: 'weights.bin', storage, bytes: bin.byteLength, sparsity: pooledSparsity(weights, numClasses).sparsity },
+    weights: { manifest: 'weights.json', file: 'weights.bin', storage, bytes: bin.byteLength, sha256: sha256(bin), sparsity: pooledSparsity(weights, numClasses).sparsity },
   });
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -71,6 +71,8 @@ export function saveModelPackage(dir: string, input: PackageConfigInput, weights
   }
   return config;
 }
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** Strict UTF-8: a package file with invalid bytes is damaged, not something to guess at. */
 function readUtf8(file: string): string {
@@ -118,9 +120,11 @@ export function loadModelPackage(dir: string): ModelPackage {
   const size = statSync(binFile).size;
   if (size < expectedBytes) throw new ModelPackageError(binFile, `truncated: ${size} bytes, the manifest needs ${expectedBytes}`);
   if (size !== config.weights.bytes) throw new ModelPackageError(binFile, `${size} bytes but model.json records ${config.weights.bytes}`);
+  const bin = readFileSync(binFile);
+  if (config.weights.sha256 && sha256(bin) !== config.weights.sha256) throw new ModelPackageError(binFile, 'damaged: its SHA-256 does not match the one model.json records');
   let weights: NamedWeights;
   try {
-    weights = decodeWeights(manifest, readFileSync(binFile), binFile);
+    weights = decodeWeights(manifest, bin, binFile);
     validateWeights(weights, config.architecture.numClasses, manifestFile);
     assertFinite(weights, binFile);
   } catch (err) {

@@ -148,7 +148,8 @@ function isFreeConfigPath(path: (string | number)[], value: unknown): boolean {
 
 function isOptionalConfigPath(path: (string | number)[]): boolean {
   const p = path.join('.');
-  return p.startsWith('metrics.') || p.startsWith('provenance.hyperParameters.') || p.startsWith('provenance.splitIds.') || p === 'task.thresholds.0';
+  // weights.sha256 is optional so packages saved before it still load
+  return p.startsWith('metrics.') || p.startsWith('provenance.hyperParameters.') || p.startsWith('provenance.splitIds.') || p === 'task.thresholds.0' || p === 'weights.sha256';
 }
 
 /** Manifest damage: sizes, offsets, names, encodings; some are caught by size checks, some only on decode. */
