@@ -19,6 +19,7 @@ test('Adam with weight decay matches torch.optim.Adam step for step, and resumes
   const run = (resumeAfter: number | null) => {
     const p = tf.variable(tf.tensor1d([0.5, -1.25, 2.0, 0.0, -0.003]));
     let adam = new Adam({ beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 });
+    const tensorsBefore = tf.memory().numTensors;
     grads.forEach((g, i) => {
       if (i === resumeAfter) {
         const s = adam.exportState();
@@ -30,6 +31,8 @@ test('Adam with weight decay matches torch.optim.Adam step for step, and resumes
       adam.apply(new Map([['w', p]]), new Map([['w', gt]]), 1e-2);
       gt.dispose();
     });
+    // every step replaces the variable's data and leaves no tensor behind (a leak here filled the wasm heap in 8 epochs)
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'Adam leaked tensors');
     const out = { p: [...p.dataSync()], m: [...adam.m.get('w')!.data], v: [...adam.v.get('w')!.data], step: adam.step };
     p.dispose();
     return out;

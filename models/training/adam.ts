@@ -15,6 +15,13 @@ export const ADAM_DEFAULTS: AdamConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-8, 
 
 type Moments = Map<string, { shape: number[]; data: Float32Array }>;
 
+/** Sets a variable to an array's values. assign() shares the tensor's data, so the tensor itself must go. */
+export function assignArray(v: tf.Variable, values: Float32Array): void {
+  const t = tf.tensor(values, v.shape);
+  v.assign(t);
+  t.dispose();
+}
+
 /**
  * The moments live in plain Float32Arrays and the update is one fused loop per parameter: a parameter is
  * read once, its gradient once and the new value written once. As ~10 tfjs ops per tensor it cost
@@ -51,7 +58,7 @@ export class Adam {
       }
       const mask = masks?.get(name);
       if (mask) for (let i = 0; i < w.length; i++) if (!mask[i]) w[i] = 0;
-      p.assign(tf.tensor(w, p.shape));
+      assignArray(p, w);
     }
   }
 

@@ -18,7 +18,7 @@ import { TfjsModel, stackFeatures, stackWindows } from '../tfjsModel.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel } from '../metrics.ts';
 import { globalMagnitudeMasks, gradualSparsity, type Masks, type SparsitySchedule } from '../pruning/magnitude.ts';
 import { activeBackendLabel } from '../backend.ts';
-import { Adam, cosineLr } from './adam.ts';
+import { Adam, assignArray, cosineLr } from './adam.ts';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointMeta } from './checkpoint.ts';
 import { backboneKey, FeatureCache } from './featureCache.ts';
 import { layerSeed, segmentedGradients } from './segmentedStep.ts';
@@ -270,7 +270,7 @@ function applyMasksTo(params: ParamMap, masks: Map<string, Uint8Array>): void {
     const p = params.get(name)!;
     const w = (p.dataSync() as Float32Array).slice();
     for (let i = 0; i < w.length; i++) if (!m[i]) w[i] = 0;
-    p.assign(tf.tensor(w, p.shape));
+    assignArray(p, w);
   }
 }
 
