@@ -98,7 +98,10 @@ export function createParams(weights: NamedWeights, numClasses = numClassesOf(we
   for (const s of specs) {
     const t = weights.get(s.name)!;
     const conv = toTfLayout(s.kind, s.shape, t.data);
-    params.set(s.name, tf.variable(tf.tensor(conv.data, conv.shape, 'float32'), !isBuffer(s.kind), `${s.name}_${nextId++}`));
+    // a variable shares its initial tensor's data: dispose that tensor, or each model leaks a copy of its weights
+    const init = tf.tensor(conv.data, conv.shape, 'float32');
+    params.set(s.name, tf.variable(init, !isBuffer(s.kind), `${s.name}_${nextId++}`));
+    init.dispose();
   }
   return params;
 }

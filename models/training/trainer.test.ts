@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +68,10 @@ test('an interrupted run resumes from its last checkpoint and ends exactly like 
 test('last-stage fine-tune moves stage 3 and the head only', async () => {
   await initBackend();
   const small = { train: trainSet.filter((_, i) => i % 5 === 0), val: valSet.filter((_, i) => i % 3 === 0) };
+  const tensorsBefore = tf.memory().numTensors;
   const r = await train(parent, small.train, small.val, { mode: 'last-stage', numClasses: 4, multilabel: false, epochs: 1, batchSize: 4, lr: 1e-3, seed: 3, patience: 0 });
+  // a tensor left per step fills the wasm heap over a long run: a run must leave none behind
+  assert.equal(tf.memory().numTensors - tensorsBefore, 0, 'training left tensors behind');
   assert.equal(r.history.length, 1);
   assert.ok(Number.isFinite(r.history[0].loss));
   for (const [k, t] of r.weights) {
