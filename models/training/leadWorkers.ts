@@ -75,8 +75,9 @@ class LeadWorker {
 /**
  * How many of a lead's last segments keep their tape while the head runs (leadTail) instead of being
  * recomputed. Each kept segment costs memory in proportion to the batch (batch 16, three leads: 1.9 GB
- * peak RSS with none, 2.2 GB with stage 3's two blocks, 3.0 GB with stages 2–3). Not yet on by default:
- * its speed is still to be measured on an idle machine. X3ECG_TAPE_SEGMENTS sets it.
+ * peak RSS with none, 2.2 GB with stage 3's two blocks, 3.0 GB with stages 2–3). Off by default: stage 3's
+ * tail was ~10 % faster at batch 16 but not at batch 32, where it also passes 3 GB (models/README.md).
+ * X3ECG_TAPE_SEGMENTS sets it.
  */
 export function tailSegmentsFor(): number {
   const forced = Number(process.env.X3ECG_TAPE_SEGMENTS);
