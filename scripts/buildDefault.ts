@@ -18,7 +18,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openArchive } from '../db/archive.ts';
-import { loadModelPackage, saveModelPackage } from '../models/package/modelPackage.ts';
+import { loadModelPackage, readModelConfig, saveModelPackage } from '../models/package/modelPackage.ts';
 import type { WeightStorage } from '../models/package/modelConfig.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -87,7 +87,7 @@ log(`trained ${trained.version} (${(trained.seconds / 60).toFixed(1)} min)`);
 const modelsDir = dirname(trained.dir);
 const sameRecipe = (d: string) => {
   if (!d.startsWith(`${trained.version}-pruned80-`) || !existsSync(join(modelsDir, d, 'model.json'))) return false;
-  const hp = loadModelPackage(join(modelsDir, d)).config.provenance.hyperParameters as { fineTuneEpochs?: number; schedule?: string };
+  const hp = readModelConfig(join(modelsDir, d)).provenance.hyperParameters as { fineTuneEpochs?: number; schedule?: string };
   return hp.fineTuneEpochs === Number(o['prune-epochs']) && (hp.schedule ?? 'one-shot') === o['prune-schedule'];
 };
 const earlier = readdirSync(modelsDir).find(sameRecipe);

@@ -42,11 +42,12 @@ export type PruneSchedule = 'one-shot' | 'gradual';
 
 export async function pruneAndFineTune(parent: NamedWeights, trainSet: TrainExample[], valSet: TrainExample[], o: PruneOptions): Promise<PruneOutcome> {
   const gradual = o.schedule === 'gradual' && o.fineTuneEpochs > 0;
-  let r = globalMagnitudeMasks(parent, o.sparsity, o.numClasses);
+  // gradual: the trainer prunes epoch by epoch, so no one-shot masks up front
+  const oneShot = gradual ? null : globalMagnitudeMasks(parent, o.sparsity, o.numClasses);
   let fineTune: TrainResult | null = null;
-  let weights = applyMasks(parent, r.masks);
+  let weights = oneShot ? applyMasks(parent, oneShot.masks) : parent;
   if (o.fineTuneEpochs > 0) {
-    fineTune = await train(gradual ? parent : weights, trainSet, valSet, {
+    fineTune = await train(weights, trainSet, valSet, {
       mode: o.mode,
       numClasses: o.numClasses,
       multilabel: o.multilabel,
@@ -59,16 +60,16 @@ export async function pruneAndFineTune(parent: NamedWeights, trainSet: TrainExam
       patience: 0,
       crops: o.crops ?? false,
       predictWindows: o.predictWindows,
-      ...(gradual ? { sparsitySchedule: { target: o.sparsity, rampEpochs: Math.ceil(o.fineTuneEpochs / 2) } } : { masks: r.masks }),
+      ...(oneShot ? { masks: oneShot.masks } : { sparsitySchedule: { target: o.sparsity, rampEpochs: Math.ceil(o.fineTuneEpochs / 2) } }),
       checkpointDir: o.checkpointDir,
       cacheDir: o.cacheDir,
       onProgress: o.onProgress,
       signal: o.signal,
     });
-    // the best epoch's own masks (gradual: its weights are at the target, so this finds them again)
-    if (gradual) r = globalMagnitudeMasks(fineTune.weights, o.sparsity, o.numClasses);
-    // permanent: re-apply once more so nothing but exact zeros can sit under a mask
-    weights = applyMasks(fineTune.weights, r.masks);
   }
+  // gradual: the best epoch's weights are at the target, so pruning them again finds their own masks
+  const r = oneShot ?? globalMagnitudeMasks(fineTune!.weights, o.sparsity, o.numClasses);
+  // permanent: re-apply once more so nothing but exact zeros can sit under a mask
+  if (fineTune) weights = applyMasks(fineTune.weights, r.masks);
   return { weights, threshold: r.threshold, pooled: r.pooled, pruned: r.pruned, sparsity: pooledSparsity(weights, o.numClasses).sparsity, fineTune };
 }

@@ -8,7 +8,7 @@ import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { initBackend, type BackendName } from '../backend.ts';
 import { WINDOW } from '../preprocess.ts';
 import type { LeadReply, LeadRequest } from './leadWorkers.ts';
-import { layerSeed, leadBackward, leadBackwardFrom, leadForward, leadTail, type LeadStepContext, type LeadTape } from './segmentedStep.ts';
+import { layerSeed, leadBackward, leadBackwardFrom, leadForward, leadTail, releaseTape, type LeadStepContext, type LeadTape } from './segmentedStep.ts';
 
 const port = parentPort!;
 /** Bumped by the main thread after it posts a 'gradient' message (see LeadWorkerPool.gradients). */
@@ -56,7 +56,7 @@ function step(m: Extract<LeadRequest, { type: 'step' }>): void {
     post({ type: 'backward', grads: out }, out.map((g) => g[1].buffer as ArrayBuffer));
   } finally {
     tf.dispose([...grads.values(), ...params.values(), ...[...bnStats.values()].flatMap((s) => [s.mean, s.variance])]);
-    if (tape) leadBackwardFrom(c, tape, -1, null, grads); // frees whatever a failed step left on the tape
+    if (tape) releaseTape(tape); // whatever a failed step left on it
   }
 }
 

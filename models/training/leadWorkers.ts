@@ -139,9 +139,9 @@ export class LeadWorkerPool {
     });
     const forwards = await Promise.allSettled(this.workers.map((w) => w.next()));
     const grads = new Map<string, tf.Tensor>();
+    const features: tf.Tensor2D[] = [];
     let head: ReturnType<typeof headGradients>;
     try {
-      const features: tf.Tensor2D[] = [];
       for (const f of forwards) {
         if (f.status === 'rejected') throw f.reason;
         const r = f.value;
@@ -150,16 +150,14 @@ export class LeadWorkerPool {
         for (const [prefix, mean, variance] of r.bn) inp.bnBatchStats.set(prefix, { mean: tf.tensor1d(mean), variance: tf.tensor1d(variance) });
       }
       const c = { params: inp.params, trainable: inp.trainable, seedFor: (o: string) => layerSeed(inp.stepSeed, o) };
-      try {
-        head = headGradients(c, features, inp.loss, inp.bnBatchStats, grads);
-      } finally {
-        tf.dispose(features);
-      }
+      head = headGradients(c, features, inp.loss, inp.bnBatchStats, grads);
     } catch (e) {
       // the workers that sent their feature are blocked waiting for a gradient: release them
       await Promise.allSettled(this.workers.map((w, i) => (forwards[i].status === 'fulfilled' ? (w.answer(null), w.next()) : null)));
       tf.dispose([...grads.values()]);
       throw e;
+    } finally {
+      tf.dispose(features);
     }
     const backs = this.workers.map((w, lead) => {
       const df = head.dFeatures[lead].dataSync().slice() as Float32Array;

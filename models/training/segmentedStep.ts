@@ -158,6 +158,11 @@ export function leadBackwardFrom(c: LeadStepContext, l: LeadTape, last: number, 
     l.boundaries[k] = null;
   }
   dy?.dispose();
+  releaseTape(l);
+}
+
+/** Frees what a tape still holds: segment inputs, the feature, a tail's input (a no-op once consumed). */
+export function releaseTape(l: LeadTape): void {
   for (const b of l.boundaries) b?.dispose();
   l.feature?.dispose();
   l.tail?.input.dispose();
@@ -172,9 +177,8 @@ export function headGradients(
   grads: Map<string, tf.Tensor>,
 ): { loss: tf.Scalar; dFeatures: tf.Tensor2D[] } {
   const headNames = [...c.trainable].filter((n) => !n.startsWith('lead'));
-  const frozen = (n: string) => !c.trainable.has(n);
   const headFn = (...args: tf.Tensor[]) => {
-    const ctx: ForwardContext = { params: overlay(c.params, headNames, args.slice(NUM_LEADS)), training: true, bnBatchStats, seedFor: c.seedFor, frozen };
+    const ctx = forwardContext(c, overlay(c.params, headNames, args.slice(NUM_LEADS)), bnBatchStats);
     return loss(leadAttentionHead(ctx, args.slice(0, NUM_LEADS) as tf.Tensor2D[]).logits);
   };
   const { value, grads: hg } = tf.valueAndGrads(headFn)([...features, ...headNames.map((n) => c.params.get(n)!)]);
