@@ -87,19 +87,55 @@ test('on wasm (which has no depthwise backprop) the fast kernels give the cpu gr
   }
 });
 
+/** 1-D geometries with padding, stride 2, 1-wide filters, and channel counts off the kernels' blocks. */
+const oneDCases = [[16, 40, 7, 2, 3], [13, 25, 7, 1, 3], [64, 30, 1, 2, 0], [8, 9, 15, 2, 7], [70, 33, 7, 1, 3], [130, 20, 7, 2, 3]];
+
+function oneD([C, L, K, s, pad]: number[]) {
+  const OL = Math.floor((L + 2 * pad - K) / s) + 1;
+  const g: DepthwiseGeometry = { batchSize: 3, inHeight: 1, inWidth: L, channels: C, outHeight: 1, outWidth: OL, filterHeight: 1, filterWidth: K, strideHeight: 1, strideWidth: s, dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: pad };
+  const rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
+  return { g, x: rand(3 * L * C, 1), w: rand(K * C, 2), dy: rand(3 * OL * C, 3), what: `C${C} K${K} s${s} pad${pad}` };
+}
+
 test('WASM SIMD 1-D kernels equal the JS kernels, with padding, stride 2 and a channel tail', () => {
   const simd = depthwiseWasm();
   assert.ok(simd, 'WebAssembly SIMD is available in Node 20');
-  for (const [C, L, K, s, pad] of [[16, 40, 7, 2, 3], [13, 25, 7, 1, 3], [64, 30, 1, 2, 0], [8, 9, 15, 2, 7]]) {
-    const OL = Math.floor((L + 2 * pad - K) / s) + 1;
-    const g: DepthwiseGeometry = { batchSize: 3, inHeight: 1, inWidth: L, channels: C, outHeight: 1, outWidth: OL, filterHeight: 1, filterWidth: K, strideHeight: 1, strideWidth: s, dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: pad };
-    const rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
-    const x = rand(3 * L * C, 1);
-    const w = rand(K * C, 2);
-    const dy = rand(3 * OL * C, 3);
-    close(simd.forward(g, x, w), depthwiseForward(g, x, w), `C${C} K${K} s${s} forward`);
-    close(simd.backpropInput(g, dy, w), depthwiseBackpropInput(g, dy, w), `C${C} K${K} s${s} dx`);
-    close(simd.backpropFilter(g, x, dy), depthwiseBackpropFilter(g, x, dy), `C${C} K${K} s${s} dfilter`);
+  for (const c of oneDCases) {
+    const { g, x, w, dy, what } = oneD(c);
+    close(simd.forward(g, x, w), depthwiseForward(g, x, w), `${what} forward`);
+    close(simd.backpropInput(g, dy, w), depthwiseBackpropInput(g, dy, w), `${what} dx`);
+    close(simd.backpropFilter(g, x, dy), depthwiseBackpropFilter(g, x, dy), `${what} dfilter`);
+  }
+});
+
+test('native 1-D depthwise kernels (optional addon) equal the JS kernels, and serve the wasm backend', async (t) => {
+  const addon = buildAddonForTest('default');
+  if (!addon) return t.skip('no g++ or Node headers here: the addon is optional');
+  const { depthwiseForward: nf, depthwiseBackpropInput: ni, depthwiseBackpropFilter: nb } = addon;
+  assert.ok(nf && ni && nb, 'the addon exports the depthwise kernels');
+  for (const c of oneDCases) {
+    const { g, x, w, dy, what } = oneD(c);
+    const call = (k: typeof nf, a: Float32Array, b: Float32Array, n: number) => {
+      const out = new Float32Array(n).fill(Number.NaN); // every value must be written
+      k(a, b, out, g.batchSize, g.inWidth, g.channels, g.outWidth, g.filterWidth, g.strideWidth, g.padLeft);
+      return out;
+    };
+    close(call(nf, x, w, dy.length), depthwiseForward(g, x, w), `native ${what} forward`);
+    close(call(ni, dy, w, x.length), depthwiseBackpropInput(g, dy, w), `native ${what} dx`);
+    close(call(nb, x, dy, w.length), depthwiseBackpropFilter(g, x, dy), `native ${what} dfilter`);
+  }
+  assert.throws(() => nf(new Float32Array(10), new Float32Array(7), new Float32Array(10), 1, 10, 2, 5, 7, 1, 3), /too short/);
+  assert.throws(() => nf(new Float32Array(10), new Float32Array(7), new Float32Array(10), 1, 10, 1, 5, 7, 0, 3), /invalid geometry/);
+
+  await tf.setBackend('cpu');
+  const reference = cases.map((c, i) => run(c, 10 * i + 1));
+  assert.ok(await tf.setBackend('wasm'));
+  registerFastKernels(tf, 'wasm', { addon });
+  try {
+    cases.forEach((c, i) => run(c, 10 * i + 1).forEach((v, j) => close(v, reference[i][j], `native on wasm, case ${i} ${['forward', 'dx', 'dfilter'][j]}`)));
+  } finally {
+    unregisterFastKernels(tf);
+    await tf.setBackend('cpu');
   }
 });
 

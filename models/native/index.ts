@@ -1,8 +1,9 @@
 /**
  * Faster TF.js kernels for LightX3ECG's hot ops, registered over the active backend's own
  * (tf.unregisterKernel + tf.registerKernel). Today: DepthwiseConv2dNative and both of its
- * gradients (the wasm backend has no depthwise backprop at all; cpu's is ~0.03 GFLOP/s): WASM SIMD
- * (depthwise1d.c, ~2 GMAC/s) for 1-D geometry, plain JS loops (depthwiseKernels.ts) otherwise. Shapes the fast path does not cover (channel multiplier > 1,
+ * gradients (the wasm backend has no depthwise backprop at all; cpu's is ~0.03 GFLOP/s): for 1-D
+ * geometry the native addon's where it is built, else WASM SIMD (depthwise1d.c, ~2 GMAC/s); plain JS
+ * loops (depthwiseKernels.ts) otherwise. Shapes the fast path does not cover (channel multiplier > 1,
  * NCHW) go to the kernel that was registered before, so behaviour never narrows. Also two kernels of our
  * own, X3BatchNormTrain and its gradient (batchNormKernels.ts), which network/context.ts's batchNorm
  * uses in training when they are registered (X3ECG_FUSED_BN=0 leaves them out, for before/after runs).
@@ -14,7 +15,7 @@ import * as tfDefault from '@tensorflow/tfjs';
 import type { DataType, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { depthwiseBackpropFilter, depthwiseBackpropInput, depthwiseForward, type DepthwiseGeometry } from './depthwiseKernels.ts';
 import { depthwiseWasm, isOneDimensional } from './depthwiseWasm.ts';
-import { loadNativeAddon, type NativeAddon } from './nativeAddon.ts';
+import { loadNativeAddon, type DepthwiseCall, type NativeAddon } from './nativeAddon.ts';
 import { BN_TRAIN_KERNELS, batchNormTrainKernelFuncs, batchNormTrainKernels } from './batchNormKernels.ts';
 
 type Tf = typeof tfDefault;
@@ -74,7 +75,53 @@ interface ConvAttrs {
 /** Kernel names this module replaces. */
 export const FAST_KERNELS = ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'] as const;
 
-function fastKernelFuncs(tf: Tf, previous: Map<string, KernelConfig | undefined>): Record<(typeof FAST_KERNELS)[number], KernelFunc> {
+/**
+ * Runs `fill` into a fresh output of `shape`: on wasm straight into the backend's heap (allocated before
+ * the inputs are viewed, since growing the heap detaches earlier views), elsewhere into a new array.
+ */
+function computeInto(backend: unknown, shape: number[], inputs: TensorInfo[], fill: (ins: Float32Array[], out: Float32Array) => void): TensorInfo {
+  const wasm = backend as Partial<WasmLike>;
+  if (typeof wasm.typedArrayFromHeap === 'function') {
+    const out = wasm.makeOutput!(shape, 'float32');
+    fill(inputs.map((t) => read(backend, t)), wasm.typedArrayFromHeap(out));
+    return out;
+  }
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  fill(inputs.map((t) => read(backend, t)), values);
+  return write(backend, shape, values);
+}
+
+/** The three depthwise kernels for geometry `g`: the native addon's for 1-D where it has them, else WASM SIMD's; JS otherwise. */
+interface DepthwiseImpl {
+  forward(backend: unknown, x: TensorInfo, w: TensorInfo): TensorInfo;
+  backpropInput(backend: unknown, dy: TensorInfo, w: TensorInfo): TensorInfo;
+  backpropFilter(backend: unknown, x: TensorInfo, dy: TensorInfo): TensorInfo;
+}
+
+function depthwiseImpl(addon: NativeAddon | undefined, g: DepthwiseGeometry): DepthwiseImpl {
+  const xShape = [g.batchSize, g.inHeight, g.inWidth, g.channels];
+  const yShape = [g.batchSize, g.outHeight, g.outWidth, g.channels];
+  const wShape = [g.filterHeight, g.filterWidth, g.channels, 1];
+  const oneD = isOneDimensional(g);
+  const { depthwiseForward: nf, depthwiseBackpropInput: ni, depthwiseBackpropFilter: nb } = addon ?? {};
+  if (nf && ni && nb && oneD) {
+    const call = (k: DepthwiseCall, backend: unknown, a: TensorInfo, b: TensorInfo, shape: number[]) =>
+      computeInto(backend, shape, [a, b], ([pa, pb], out) => k(pa, pb, out, g.batchSize, g.inWidth, g.channels, g.outWidth, g.filterWidth, g.strideWidth, g.padLeft));
+    return {
+      forward: (be, x, w) => call(nf, be, x, w, yShape),
+      backpropInput: (be, dy, w) => call(ni, be, dy, w, xShape),
+      backpropFilter: (be, x, dy) => call(nb, be, x, dy, wShape),
+    };
+  }
+  const k = (oneD ? depthwiseWasm() : undefined) ?? { forward: depthwiseForward, backpropInput: depthwiseBackpropInput, backpropFilter: depthwiseBackpropFilter };
+  return {
+    forward: (be, x, w) => write(be, yShape, k.forward(g, read(be, x), read(be, w))),
+    backpropInput: (be, dy, w) => write(be, xShape, k.backpropInput(g, read(be, dy), read(be, w))),
+    backpropFilter: (be, x, dy) => write(be, wShape, k.backpropFilter(g, read(be, x), read(be, dy))),
+  };
+}
+
+function fastKernelFuncs(tf: Tf, previous: Map<string, KernelConfig | undefined>, addon: NativeAddon | undefined): Record<(typeof FAST_KERNELS)[number], KernelFunc> {
   const info = (xShape: number[], fShape: number[], a: ConvAttrs) =>
     tf.backend_util.computeConv2DInfo(
       xShape as [number, number, number, number],
@@ -98,27 +145,21 @@ function fastKernelFuncs(tf: Tf, previous: Map<string, KernelConfig | undefined>
       const a = args.attrs as unknown as ConvAttrs;
       if (!supported(a, filter.shape)) return fallback('DepthwiseConv2dNative', args);
       const g = geometry(info(x.shape, filter.shape, a));
-      const simd = isOneDimensional(g) ? depthwiseWasm() : undefined;
-      const y = (simd ? simd.forward : depthwiseForward)(g, read(args.backend, x), read(args.backend, filter));
-      return write(args.backend, [g.batchSize, g.outHeight, g.outWidth, g.channels], y);
+      return depthwiseImpl(addon, g).forward(args.backend, x, filter);
     },
     DepthwiseConv2dNativeBackpropInput: (args) => {
       const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
       const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
       if (!supported(a, filter.shape)) return fallback('DepthwiseConv2dNativeBackpropInput', args);
       const g = geometry(info(a.inputShape, filter.shape, a));
-      const simd = isOneDimensional(g) ? depthwiseWasm() : undefined;
-      const dx = (simd ? simd.backpropInput : depthwiseBackpropInput)(g, read(args.backend, dy), read(args.backend, filter));
-      return write(args.backend, [...a.inputShape], dx);
+      return depthwiseImpl(addon, g).backpropInput(args.backend, dy, filter);
     },
     DepthwiseConv2dNativeBackpropFilter: (args) => {
       const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
       const a = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
       if (!supported(a, a.filterShape)) return fallback('DepthwiseConv2dNativeBackpropFilter', args);
       const g = geometry(info(x.shape, a.filterShape, a));
-      const simd = isOneDimensional(g) ? depthwiseWasm() : undefined;
-      const dw = (simd ? simd.backpropFilter : depthwiseBackpropFilter)(g, read(args.backend, x), read(args.backend, dy));
-      return write(args.backend, [...a.filterShape], dw);
+      return depthwiseImpl(addon, g).backpropFilter(args.backend, x, dy);
     },
   };
 }
@@ -152,18 +193,9 @@ function batchMatMulFunc(addon: NativeAddon, previous: KernelConfig | undefined,
     const batch = Math.max(ba, bb);
     const outLead = ba >= bb ? la : lb;
     const shape = [...outLead, m, n];
-    const wasm = args.backend as Partial<WasmLike>;
-    if (typeof wasm.typedArrayFromHeap === 'function') {
-      // write straight into the output's heap memory (sgemm overwrites C); allocate it before taking views
-      // of a and b, since growing the heap detaches earlier views
-      const out = wasm.makeOutput!(shape, 'float32');
-      const c = wasm.typedArrayFromHeap(out);
-      addon.sgemm(read(args.backend, a), read(args.backend, b), c, batch, m, n, k, transposeA, transposeB, ba === 1 ? 0 : m * k, bb === 1 ? 0 : k * n, threads);
-      return out;
-    }
-    const c = new Float32Array(batch * m * n);
-    addon.sgemm(read(args.backend, a), read(args.backend, b), c, batch, m, n, k, transposeA, transposeB, ba === 1 ? 0 : m * k, bb === 1 ? 0 : k * n, threads);
-    return write(args.backend, shape, c);
+    const strideA = ba === 1 ? 0 : m * k;
+    const strideB = bb === 1 ? 0 : k * n;
+    return computeInto(args.backend, shape, [a, b], ([pa, pb], c) => addon.sgemm(pa, pb, c, batch, m, n, k, transposeA, transposeB, strideA, strideB, threads));
   };
 }
 
@@ -225,7 +257,7 @@ export function registerFastKernels(
   ];
   const previous = new Map<string, KernelConfig | undefined>();
   for (const name of names) previous.set(name, tf.getKernel(name, backendName));
-  const funcs: Record<string, KernelFunc> = { ...fastKernelFuncs(tf, previous), ...(bn ? batchNormTrainKernelFuncs(bn) : {}) };
+  const funcs: Record<string, KernelFunc> = { ...fastKernelFuncs(tf, previous, addon), ...(bn ? batchNormTrainKernelFuncs(bn) : {}) };
   if (addon) funcs.BatchMatMul = batchMatMulFunc(addon, previous.get('BatchMatMul'), opts.threads ?? gemmThreads());
   if (backendName === 'wasm') for (const r of ['Sum', 'Mean'] as const) funcs[r] = reduceMiddleFunc(r, previous.get(r));
   for (const name of names) {

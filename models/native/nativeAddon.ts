@@ -19,7 +19,15 @@ export interface NativeAddon {
     dy: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array,
     dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, n: number, C: number, eps: number, relu: boolean,
   ): void;
+  /** 1-D depthwise convolution, channels last (x [B, L, C], w [K, C], y [B, OL, C]) and its two
+   * gradients; each writes its third array. Absent from addons built before them. */
+  depthwiseForward?: DepthwiseCall;
+  depthwiseBackpropInput?: DepthwiseCall;
+  depthwiseBackpropFilter?: DepthwiseCall;
 }
+
+/** (x, w, y) forward, (dy, w, dx) input gradient, (x, dy, dw) filter gradient; then the geometry. */
+export type DepthwiseCall = (a: Float32Array, b: Float32Array, out: Float32Array, B: number, L: number, C: number, OL: number, K: number, stride: number, pad: number) => void;
 
 export const DEFAULT_ADDON_PATH = fileURLToPath(new URL('./build/x3ecg_native.node', import.meta.url));
 

@@ -152,7 +152,7 @@ async function main() {
     const by = new Map<string, number>();
     for (const k of prof.kernels) by.set(k.name, (by.get(k.name) ?? 0) + (k.kernelTimeMs as number));
     const total = [...by.values()].reduce((a, b) => a + b, 0);
-    Object.assign(out, { kernels: [...by].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([name, ms]) => ({ name, msPerEcg: ms / batch, share: ms / total })), peakRssBytes: peak() });
+    Object.assign(out, { kernels: [...by].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([name, ms]) => ({ name, msPerEcg: ms / batch, share: ms / total })), peakRssBytes: peak() });
   } else throw new Error(`unknown probe ${what}`);
 }
 

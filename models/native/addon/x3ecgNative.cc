@@ -1,5 +1,6 @@
 // Node-API addon: multi-threaded float32 GEMM for TF.js's BatchMatMul on the wasm/cpu backends, and
-// BatchNorm (training mode) forward/backward over [n, C] (the maths of ../batchNormTrain.c).
+// BatchNorm (training mode) forward/backward over [n, C] (the maths of ../batchNormTrain.c), and 1-D
+// depthwise convolution with both gradients (the maths of ../depthwise1d.c).
 // Optional: built by models/native/buildAddon.sh (g++ and Node's headers); everything works without it.
 // C[b] = op(A[b]) · op(B[b]), row-major; op transposes when asked. Threads split the rows of C.
 #include <node_api.h>
@@ -254,6 +255,81 @@ void bnBackward(const float* __restrict dy, const float* __restrict x, const flo
   }
 }
 
+// ---- 1-D depthwise convolution, channels last (the maths of ../depthwise1d.c) ----
+// x [B, L, C], w [K, C], y [B, OL, C]; y[b,o,c] = Σ_j x[b, o·s − pad + j, c]·w[j,c], taps outside [0, L)
+// reading zero. Channels go in blocks of 64 held in registers across the taps.
+struct DwShape {
+  int B, L, C, OL, K, s, pad;
+};
+constexpr int kDwBlock = 64;
+
+void dwForward(const float* __restrict x, const float* __restrict w, float* __restrict y, const DwShape& g) {
+  for (int b = 0; b < g.B; b++) {
+    const float* xb = x + (size_t)b * g.L * g.C;
+    for (int o = 0; o < g.OL; o++) {
+      float* __restrict yo = y + ((size_t)b * g.OL + o) * g.C;
+      const int i0 = o * g.s - g.pad;
+      const int jlo = std::max(0, -i0), jhi = std::min(g.K, g.L - i0);
+      for (int c0 = 0; c0 < g.C; c0 += kDwBlock) {
+        const int n = std::min(kDwBlock, g.C - c0);
+        float acc[kDwBlock] = {};
+        for (int j = jlo; j < jhi; j++) {
+          const float* __restrict xr = xb + (size_t)(i0 + j) * g.C + c0;
+          const float* __restrict wr = w + (size_t)j * g.C + c0;
+          if (n == kDwBlock)
+            for (int c = 0; c < kDwBlock; c++) acc[c] += xr[c] * wr[c];
+          else
+            for (int c = 0; c < n; c++) acc[c] += xr[c] * wr[c];
+        }
+        std::memcpy(yo + c0, acc, sizeof(float) * n);
+      }
+    }
+  }
+}
+
+// dx[b,i,c] = Σ over (o, j) with o·s − pad + j = i of dy[b,o,c]·w[j,c]: a gather per input sample.
+void dwBackpropInput(const float* __restrict dy, const float* __restrict w, float* __restrict dx, const DwShape& g) {
+  for (int b = 0; b < g.B; b++) {
+    const float* dyb = dy + (size_t)b * g.OL * g.C;
+    for (int i = 0; i < g.L; i++) {
+      float* __restrict dxi = dx + ((size_t)b * g.L + i) * g.C;
+      for (int c0 = 0; c0 < g.C; c0 += kDwBlock) {
+        const int n = std::min(kDwBlock, g.C - c0);
+        float acc[kDwBlock] = {};
+        for (int j = 0; j < g.K; j++) {
+          const int t = i + g.pad - j;
+          if (t < 0 || t % g.s != 0 || t / g.s >= g.OL) continue;
+          const float* __restrict d = dyb + (size_t)(t / g.s) * g.C + c0;
+          const float* __restrict wr = w + (size_t)j * g.C + c0;
+          if (n == kDwBlock)
+            for (int c = 0; c < kDwBlock; c++) acc[c] += d[c] * wr[c];
+          else
+            for (int c = 0; c < n; c++) acc[c] += d[c] * wr[c];
+        }
+        std::memcpy(dxi + c0, acc, sizeof(float) * n);
+      }
+    }
+  }
+}
+
+// dw[j,c] = Σ_{b,o} x[b, o·s − pad + j, c]·dy[b,o,c]; dw (K·C floats) stays in L1 while it accumulates.
+void dwBackpropFilter(const float* __restrict x, const float* __restrict dy, float* __restrict dw, const DwShape& g) {
+  std::memset(dw, 0, sizeof(float) * g.K * g.C);
+  for (int b = 0; b < g.B; b++) {
+    const float* xb = x + (size_t)b * g.L * g.C;
+    for (int o = 0; o < g.OL; o++) {
+      const float* __restrict d = dy + ((size_t)b * g.OL + o) * g.C;
+      const int i0 = o * g.s - g.pad;
+      const int jlo = std::max(0, -i0), jhi = std::min(g.K, g.L - i0);
+      for (int j = jlo; j < jhi; j++) {
+        const float* __restrict xr = xb + (size_t)(i0 + j) * g.C;
+        float* __restrict acc = dw + (size_t)j * g.C;
+        for (int c = 0; c < g.C; c++) acc[c] += xr[c] * d[c];
+      }
+    }
+  }
+}
+
 bool floatArgs(napi_env env, napi_value* argv, int count, float** out, size_t* lengths, const char* who) {
   for (int i = 0; i < count; i++) {
     out[i] = floatData(env, argv[i], &lengths[i]);
@@ -315,6 +391,41 @@ napi_value BnTrainBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// The depthwise calls' arguments: (a, b, out, B, L, C, OL, K, s, pad); a, b and out are what the op
+// reads and writes (forward: x, w, y; input gradient: dy, w, dx; filter gradient: x, dy, dw).
+template <void (*Kernel)(const float*, const float*, float*, const DwShape&)>
+napi_value DepthwiseCall(napi_env env, napi_callback_info info) {
+  constexpr int kArgc = 10;
+  size_t argc = kArgc;
+  napi_value argv[kArgc];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != (size_t)kArgc) {
+    napi_throw_error(env, nullptr, "depthwise: expected 10 arguments");
+    return nullptr;
+  }
+  float* f[3];
+  size_t len[3];
+  if (!floatArgs(env, argv, 3, f, len, "depthwise")) return nullptr;
+  const DwShape g{intArg(env, argv[3]), intArg(env, argv[4]), intArg(env, argv[5]), intArg(env, argv[6]),
+                  intArg(env, argv[7]), intArg(env, argv[8]), intArg(env, argv[9])};
+  if (g.B < 1 || g.L < 1 || g.C < 1 || g.OL < 1 || g.K < 1 || g.s < 1 || g.pad < 0 || (size_t)(g.OL - 1) * g.s > (size_t)g.L + 2 * g.pad) {
+    napi_throw_range_error(env, nullptr, "depthwise: invalid geometry");
+    return nullptr;
+  }
+  const size_t xs = (size_t)g.B * g.L * g.C, ys = (size_t)g.B * g.OL * g.C, ws = (size_t)g.K * g.C;
+  size_t need[3];
+  if (Kernel == dwForward) need[0] = xs, need[1] = ws, need[2] = ys;
+  else if (Kernel == dwBackpropInput) need[0] = ys, need[1] = ws, need[2] = xs;
+  else need[0] = xs, need[1] = ys, need[2] = ws;
+  for (int i = 0; i < 3; i++)
+    if (len[i] < need[i]) {
+      napi_throw_range_error(env, nullptr, "depthwise: array too short for the given shape");
+      return nullptr;
+    }
+  Kernel(f[0], f[1], f[2], g);
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "sgemm", NAPI_AUTO_LENGTH, Sgemm, nullptr, &fn);
@@ -330,6 +441,12 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "bnTrainForward", fn);
   napi_create_function(env, "bnTrainBackward", NAPI_AUTO_LENGTH, BnTrainBackward, nullptr, &fn);
   napi_set_named_property(env, exports, "bnTrainBackward", fn);
+  napi_create_function(env, "depthwiseForward", NAPI_AUTO_LENGTH, DepthwiseCall<dwForward>, nullptr, &fn);
+  napi_set_named_property(env, exports, "depthwiseForward", fn);
+  napi_create_function(env, "depthwiseBackpropInput", NAPI_AUTO_LENGTH, DepthwiseCall<dwBackpropInput>, nullptr, &fn);
+  napi_set_named_property(env, exports, "depthwiseBackpropInput", fn);
+  napi_create_function(env, "depthwiseBackpropFilter", NAPI_AUTO_LENGTH, DepthwiseCall<dwBackpropFilter>, nullptr, &fn);
+  napi_set_named_property(env, exports, "depthwiseBackpropFilter", fn);
   return exports;
 }
 
