@@ -203,3 +203,37 @@ test('wasm Sum and Mean over middle axes equal the cpu kernels; other axes fall 
     await tf.setBackend('cpu');
   }
 });
+
+test('1-D MaxPoolGrad routes each gradient to the first maximum, as cpu and PyTorch do, on cpu and wasm, JS and native (ties, padding, 2-D falls back)', async () => {
+  type Pad = 'valid' | 'same' | [[0, 0], [0, 0], [number, number], [0, 0]];
+  const poolCases: { x: number[]; k: [number, number]; s: [number, number]; pad: Pad; ties: boolean }[] = [
+    { x: [3, 1, 41, 16], k: [1, 3], s: [1, 2], pad: 'valid', ties: true },
+    { x: [2, 1, 40, 8], k: [1, 3], s: [1, 2], pad: [[0, 0], [0, 0], [1, 1], [0, 0]], ties: true },
+    { x: [2, 1, 17, 5], k: [1, 4], s: [1, 3], pad: 'same', ties: true },
+    // 2-D goes to the backend's own kernel (compared with itself: wasm's disagrees with cpu's here)
+    { x: [2, 5, 6, 3], k: [2, 2], s: [2, 2], pad: 'valid', ties: false },
+  ];
+  // ties: few distinct values, many zeros (as after a ReLU), so ties decide where gradients go
+  const grads = (c: (typeof poolCases)[number], i: number) =>
+    tf.tidy(() => {
+      const x = c.ties ? tf.relu(tf.round(tf.mul(random(c.x, 100 + i), 2))) : random(c.x, 100 + i);
+      const pool = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, c.k, c.s, c.pad);
+      const r = random(pool(x).shape, 200 + i);
+      return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(pool(a), r)))(x).dataSync() as Float32Array;
+    });
+  // the reference is cpu's kernel (first maximum, as PyTorch); wasm's own sends a tie elsewhere
+  await tf.setBackend('cpu');
+  const reference = poolCases.map(grads);
+  const native = buildAddonForTest('default');
+  for (const [backend, addon] of [['cpu', null], ['wasm', null], ['wasm', native ?? null]] as const) {
+    assert.ok(await tf.setBackend(backend));
+    const own = grads(poolCases[3], 3);
+    registerFastKernels(tf, backend, { addon });
+    try {
+      poolCases.forEach((c, i) => close(grads(c, i), i === 3 ? own : reference[i], `${backend}${addon ? ' (native)' : ''} maxPool case ${i}`));
+    } finally {
+      unregisterFastKernels(tf);
+    }
+  }
+  await tf.setBackend('cpu');
+});

@@ -3,7 +3,7 @@
  * (tf.unregisterKernel + tf.registerKernel). Today: DepthwiseConv2dNative and both of its
  * gradients (the wasm backend has no depthwise backprop at all; cpu's is ~0.03 GFLOP/s): for 1-D
  * geometry the native addon's where it is built, else WASM SIMD (depthwise1d.c, ~2 GMAC/s); plain JS
- * loops (depthwiseKernels.ts) otherwise. Shapes the fast path does not cover (channel multiplier > 1,
+ * loops (depthwiseKernels.ts) otherwise; MaxPoolGrad of 1-D pooling (maxPoolGrad.ts). Shapes the fast path does not cover (channel multiplier > 1,
  * NCHW) go to the kernel that was registered before, so behaviour never narrows. Also two kernels of our
  * own, X3BatchNormTrain and its gradient (batchNormKernels.ts), which network/context.ts's batchNorm
  * uses in training when they are registered (X3ECG_FUSED_BN=0 leaves them out, for before/after runs).
@@ -17,6 +17,7 @@ import { depthwiseBackpropFilter, depthwiseBackpropInput, depthwiseForward, type
 import { depthwiseWasm, isOneDimensional } from './depthwiseWasm.ts';
 import { loadNativeAddon, type DepthwiseCall, type NativeAddon } from './nativeAddon.ts';
 import { BN_TRAIN_KERNELS, batchNormTrainKernelFuncs, batchNormTrainKernels } from './batchNormKernels.ts';
+import { maxPool1dGrad } from './maxPoolGrad.ts';
 
 type Tf = typeof tfDefault;
 type Conv2DInfo = ReturnType<Tf['backend_util']['computeConv2DInfo']>;
@@ -73,7 +74,7 @@ interface ConvAttrs {
 }
 
 /** Kernel names this module replaces. */
-export const FAST_KERNELS = ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'] as const;
+export const FAST_KERNELS = ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'MaxPoolGrad'] as const;
 
 /**
  * Runs `fill` into a fresh output of `shape`: on wasm straight into the backend's heap (allocated before
@@ -160,6 +161,18 @@ function fastKernelFuncs(tf: Tf, previous: Map<string, KernelConfig | undefined>
       if (!supported(a, a.filterShape)) return fallback('DepthwiseConv2dNativeBackpropFilter', args);
       const g = geometry(info(x.shape, a.filterShape, a));
       return depthwiseImpl(addon, g).backpropFilter(args.backend, x, dy);
+    },
+    MaxPoolGrad: (args) => {
+      const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+      const a = args.attrs as unknown as { filterSize: [number, number] | number; strides: [number, number] | number; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+      const p = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+      const oneD = p.inHeight === 1 && p.filterHeight === 1 && p.outHeight === 1 && p.padInfo.top === 0 && p.dilationWidth === 1 && input.dtype === 'float32';
+      if (!oneD) return fallback('MaxPoolGrad', args);
+      const g = { batchSize: p.batchSize, inWidth: p.inWidth, outWidth: p.outWidth, channels: p.inChannels, filterWidth: p.filterWidth, strideWidth: p.strideWidth, padLeft: p.padInfo.left };
+      const native = addon?.maxPoolGrad1d;
+      return computeInto(args.backend, input.shape, [input, dy], ([x, d], dx) =>
+        native ? native(x, d, dx, g.batchSize, g.inWidth, g.channels, g.outWidth, g.filterWidth, g.strideWidth, g.padLeft) : maxPool1dGrad(g, x, d, dx),
+      );
     },
   };
 }

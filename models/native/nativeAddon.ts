@@ -24,6 +24,8 @@ export interface NativeAddon {
   depthwiseForward?: DepthwiseCall;
   depthwiseBackpropInput?: DepthwiseCall;
   depthwiseBackpropFilter?: DepthwiseCall;
+  /** Max-pool gradient over 1-D windows (x, dy, dx), first maximum wins; same geometry arguments. */
+  maxPoolGrad1d?: DepthwiseCall;
 }
 
 /** (x, w, y) forward, (dy, w, dx) input gradient, (x, dy, dw) filter gradient; then the geometry. */

@@ -24,23 +24,26 @@ export function param(ctx: ForwardContext, name: string): tf.Tensor {
 
 /**
  * BatchNorm over every axis but the last (PyTorch semantics, eps 1e-5). Training normalises with the
- * biased batch variance and records the unbiased one for the running update (spec §7).
+ * biased batch variance and records the unbiased one for the running update (spec §7). `relu`
+ * applies max(0, ·) after it (BN → ReLU, as the stem, conv1 and the attention MLP have).
  */
-export function batchNorm(ctx: ForwardContext, prefix: string, x: tf.Tensor): tf.Tensor {
+export function batchNorm(ctx: ForwardContext, prefix: string, x: tf.Tensor, relu = false): tf.Tensor {
   const gamma = param(ctx, `${prefix}.weight`);
   const beta = param(ctx, `${prefix}.bias`);
   const train = ctx.training && !(ctx.frozen?.(`${prefix}.weight`) ?? false);
   if (!train) {
     const scale = tf.mul(gamma, tf.rsqrt(tf.add(param(ctx, `${prefix}.running_var`), BN_EPS)));
     const shift = tf.sub(beta, tf.mul(param(ctx, `${prefix}.running_mean`), scale));
-    return tf.add(tf.mul(x, scale), shift);
+    const y = tf.add(tf.mul(x, scale), shift);
+    return relu ? tf.relu(y) : y;
   }
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const n = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
   if (n < 2) throw new Error(`BatchNorm ${prefix} in training needs at least 2 values per channel (got a batch of 1)`);
   if (x.dtype === 'float32' && fusedBatchNormAvailable()) {
     // One fused kernel forward and one backward (models/native) instead of the generic ops below.
-    const fused = batchNormTrain(x, gamma, beta, BN_EPS);
+    // ReLU rides in the same pass, and its mask in the gradient kernel (no Relu/Step/Cast/Multiply)
+    const fused = batchNormTrain(x, gamma, beta, BN_EPS, relu);
     if (ctx.bnBatchStats) ctx.bnBatchStats.set(prefix, { mean: fused.mean, variance: tf.keep(tf.mul(fused.variance, n / (n - 1))) });
     else fused.mean.dispose();
     fused.variance.dispose();
@@ -52,5 +55,6 @@ export function batchNorm(ctx: ForwardContext, prefix: string, x: tf.Tensor): tf
   }
   // (x − μ)/σ·γ + β folded into x·a + b with per-channel a, b: two full-size ops instead of four
   const a = tf.mul(gamma, tf.rsqrt(tf.add(variance, BN_EPS)));
-  return tf.add(tf.mul(x, a), tf.sub(beta, tf.mul(mean, a)));
+  const y = tf.add(tf.mul(x, a), tf.sub(beta, tf.mul(mean, a)));
+  return relu ? tf.relu(y) : y;
 }

@@ -19,7 +19,7 @@ export interface HeadOutput {
 export function leadAttentionHead(ctx: ForwardContext, features: tf.Tensor2D[]): HeadOutput {
   const z = tf.concat(features, 1); // [B, 1536], index 512·lead + channel
   let h: tf.Tensor = tf.add(matMul(z, param(ctx, 'attention.fc1.weight') as tf.Tensor2D), param(ctx, 'attention.fc1.bias'));
-  h = tf.relu(batchNorm(ctx, 'attention.bn', h));
+  h = batchNorm(ctx, 'attention.bn', h, true);
   h = dropout(ctx, h, 0.3, 'attention.fc1.weight');
   const scores = tf.sigmoid(tf.add(matMul(h as tf.Tensor2D, param(ctx, 'attention.fc2.weight') as tf.Tensor2D), param(ctx, 'attention.fc2.bias'))) as tf.Tensor2D;
   let merged: tf.Tensor = tf.zerosLike(features[0]);

@@ -66,7 +66,7 @@ export function maxPoolStem(x: tf.Tensor3D): tf.Tensor3D {
 export function backboneTrunk(ctx: ForwardContext, lead: number, x: tf.Tensor2D, taps?: Record<string, tf.Tensor3D>): tf.Tensor3D {
   const p = `lead${lead}`;
   let h = stemConv(ctx, `${p}.stem.conv`, x);
-  h = tf.relu(batchNorm(ctx, `${p}.stem.bn`, h)) as tf.Tensor3D;
+  h = batchNorm(ctx, `${p}.stem.bn`, h, true) as tf.Tensor3D;
   h = maxPoolStem(h);
   if (taps) taps.stem = h;
   for (let i = 0; i < 3; i++) {

@@ -8,7 +8,7 @@ import { sepConv } from './sepConv.ts';
 export function resBlock(ctx: ForwardContext, prefix: string, x: tf.Tensor3D, downsample: boolean): tf.Tensor3D {
   const s = downsample ? 2 : 1;
   let main = sepConv(ctx, `${prefix}.conv1`, x, s, 3);
-  main = tf.relu(batchNorm(ctx, `${prefix}.bn1`, main)) as tf.Tensor3D;
+  main = batchNorm(ctx, `${prefix}.bn1`, main, true) as tf.Tensor3D;
   main = dropout(ctx, main, 0.3, `${prefix}.conv1.pw.weight`) as tf.Tensor3D;
   main = sepConv(ctx, `${prefix}.conv2`, main, 1, 3);
   main = batchNorm(ctx, `${prefix}.bn2`, main) as tf.Tensor3D;

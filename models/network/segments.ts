@@ -25,7 +25,7 @@ export function backboneSegments(lead: number): Segment[] {
     {
       prefix: `${p}.stem`,
       paramNames: names(`${p}.stem`),
-      run: (ctx, x) => maxPoolStem(tf.relu(batchNorm(ctx, `${p}.stem.bn`, stemConv(ctx, `${p}.stem.conv`, x as tf.Tensor2D))) as tf.Tensor3D),
+      run: (ctx, x) => maxPoolStem(batchNorm(ctx, `${p}.stem.bn`, stemConv(ctx, `${p}.stem.conv`, x as tf.Tensor2D), true) as tf.Tensor3D),
     },
   ];
   STAGES.forEach((st, i) => {

@@ -330,6 +330,31 @@ void dwBackpropFilter(const float* __restrict x, const float* __restrict dy, flo
   }
 }
 
+// Max-pool gradient, 1-D channels last (x [B, L, C], dy [B, OL, C] → dx): each output's gradient goes
+// to the first maximum of its window (TF.js cpu's and PyTorch's rule).
+void maxPoolGrad1d(const float* __restrict x, const float* __restrict dy, float* __restrict dx, const DwShape& g) {
+  std::memset(dx, 0, sizeof(float) * g.B * g.L * g.C);
+  std::vector<float> best(g.C);
+  std::vector<int> at(g.C);
+  for (int b = 0; b < g.B; b++) {
+    const size_t xb = (size_t)b * g.L * g.C;
+    for (int o = 0; o < g.OL; o++) {
+      const int i0 = o * g.s - g.pad;
+      const int jlo = std::max(0, -i0), jhi = std::min(g.K, g.L - i0);
+      std::fill(best.begin(), best.end(), -INFINITY);
+      std::fill(at.begin(), at.end(), -1);
+      for (int j = jlo; j < jhi; j++) {
+        const float* __restrict row = x + xb + (size_t)(i0 + j) * g.C;
+        for (int c = 0; c < g.C; c++)
+          if (row[c] > best[c]) best[c] = row[c], at[c] = i0 + j;
+      }
+      const float* __restrict d = dy + ((size_t)b * g.OL + o) * g.C;
+      for (int c = 0; c < g.C; c++)
+        if (at[c] >= 0) dx[xb + (size_t)at[c] * g.C + c] += d[c];
+    }
+  }
+}
+
 bool floatArgs(napi_env env, napi_value* argv, int count, float** out, size_t* lengths, const char* who) {
   for (int i = 0; i < count; i++) {
     out[i] = floatData(env, argv[i], &lengths[i]);
@@ -391,8 +416,9 @@ napi_value BnTrainBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// The depthwise calls' arguments: (a, b, out, B, L, C, OL, K, s, pad); a, b and out are what the op
-// reads and writes (forward: x, w, y; input gradient: dy, w, dx; filter gradient: x, dy, dw).
+// The depthwise (and 1-D pool gradient) calls' arguments: (a, b, out, B, L, C, OL, K, s, pad); a, b and
+// out are what the op reads and writes (forward: x, w, y; input gradient: dy, w, dx; filter gradient:
+// x, dy, dw; max-pool gradient: x, dy, dx).
 template <void (*Kernel)(const float*, const float*, float*, const DwShape&)>
 napi_value DepthwiseCall(napi_env env, napi_callback_info info) {
   constexpr int kArgc = 10;
@@ -416,6 +442,7 @@ napi_value DepthwiseCall(napi_env env, napi_callback_info info) {
   size_t need[3];
   if (Kernel == dwForward) need[0] = xs, need[1] = ws, need[2] = ys;
   else if (Kernel == dwBackpropInput) need[0] = ys, need[1] = ws, need[2] = xs;
+  else if (Kernel == maxPoolGrad1d) need[0] = xs, need[1] = ys, need[2] = xs;
   else need[0] = xs, need[1] = ys, need[2] = ws;
   for (int i = 0; i < 3; i++)
     if (len[i] < need[i]) {
@@ -447,6 +474,8 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "depthwiseBackpropInput", fn);
   napi_create_function(env, "depthwiseBackpropFilter", NAPI_AUTO_LENGTH, DepthwiseCall<dwBackpropFilter>, nullptr, &fn);
   napi_set_named_property(env, exports, "depthwiseBackpropFilter", fn);
+  napi_create_function(env, "maxPoolGrad1d", NAPI_AUTO_LENGTH, DepthwiseCall<maxPoolGrad1d>, nullptr, &fn);
+  napi_set_named_property(env, exports, "maxPoolGrad1d", fn);
   return exports;
 }
 
