@@ -11,10 +11,11 @@
  * backend's own memory), else by the WASM SIMD module (batchNormTrain.c). The op itself, with its
  * gradient, is models/network/batchNormTrain.ts.
  */
-import type { DataType, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { kernelBuffers } from './backendBuffers.ts';
 import { depthwiseWasm, type BatchNormTrainKernels } from './depthwiseWasm.ts';
 import type { NativeAddon } from './nativeAddon.ts';
-import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, BN_TRAIN_KERNELS, type BatchNormTrainAttrs } from './batchNormKernelNames.ts';
+import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, BN_TRAIN_KERNELS, type BatchNormTrainAttrs } from './fusedKernelNames.ts';
 
 export { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, BN_TRAIN_KERNELS };
 
@@ -32,33 +33,6 @@ export function batchNormTrainKernels(addon: NativeAddon | undefined): BatchNorm
   return depthwiseWasm()?.batchNormTrain;
 }
 
-interface WasmLike {
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-}
-interface CpuLike {
-  readSync(dataId: unknown): unknown;
-  makeTensorInfo(shape: number[], dtype: DataType, values: Float32Array): TensorInfo;
-}
-
-/**
- * Allocates the outputs first, then views inputs and outputs: on wasm an allocation may grow the heap,
- * which detaches every view taken before it. On wasm the views are the backend's memory itself.
- */
-function buffers(backend: unknown, inputs: TensorInfo[], outShapes: number[][]): { ins: Float32Array[]; outs: Float32Array[]; infos: TensorInfo[] } {
-  for (const t of inputs) if (t.dtype !== 'float32') throw new Error(`${BN_TRAIN_KERNEL}: expected float32, got ${t.dtype}`);
-  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-  const b = backend as Partial<WasmLike & CpuLike>;
-  if (typeof b.typedArrayFromHeap === 'function') {
-    const w = b as WasmLike;
-    const infos = outShapes.map((s) => w.makeOutput(s, 'float32'));
-    return { ins: inputs.map((t) => w.typedArrayFromHeap(t)), outs: infos.map((t) => w.typedArrayFromHeap(t)), infos };
-  }
-  const c = b as CpuLike;
-  const outs = outShapes.map((s) => new Float32Array(size(s)));
-  return { ins: inputs.map((t) => c.readSync(t.dataId) as Float32Array), outs, infos: outShapes.map((s, i) => c.makeTensorInfo(s, 'float32', outs[i])) };
-}
-
 function layout(x: TensorInfo, name: string, k: BatchNormTrainKernels): { n: number; C: number } {
   if (x.shape.length < 2) throw new Error(`${name}: x must have at least 2 dimensions (got [${x.shape.join(', ')}])`);
   const C = x.shape[x.shape.length - 1];
@@ -73,7 +47,7 @@ export function batchNormTrainKernelFuncs(k: BatchNormTrainKernels): Record<(typ
       const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
       const { eps, relu } = args.attrs as unknown as BatchNormTrainAttrs;
       const { n, C } = layout(x, BN_TRAIN_KERNEL, k);
-      const { ins, outs, infos } = buffers(args.backend, [x, gamma, beta], [x.shape, [C], [C]]);
+      const { ins, outs, infos } = kernelBuffers(BN_TRAIN_KERNEL, args.backend, [x, gamma, beta], [x.shape, [C], [C]]);
       k.forward(ins[0], ins[1], ins[2], { y: outs[0], mean: outs[1], variance: outs[2] }, n, C, eps, relu);
       return infos;
     },
@@ -81,7 +55,7 @@ export function batchNormTrainKernelFuncs(k: BatchNormTrainKernels): Record<(typ
       const { dy, x, gamma, beta, mean, variance } = args.inputs as Record<'dy' | 'x' | 'gamma' | 'beta' | 'mean' | 'variance', TensorInfo>;
       const { eps, relu } = args.attrs as unknown as BatchNormTrainAttrs;
       const { n, C } = layout(x, BN_TRAIN_GRAD_KERNEL, k);
-      const { ins, outs, infos } = buffers(args.backend, [dy, x, gamma, beta, mean, variance], [x.shape, [C], [C]]);
+      const { ins, outs, infos } = kernelBuffers(BN_TRAIN_KERNEL, args.backend, [dy, x, gamma, beta, mean, variance], [x.shape, [C], [C]]);
       k.backward(ins[0], ins[1], ins[2], ins[3], ins[4], ins[5], { dx: outs[0], dgamma: outs[1], dbeta: outs[2] }, n, C, eps, relu);
       return infos;
     },

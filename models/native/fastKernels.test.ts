@@ -7,7 +7,7 @@ import { registerFastKernels, unregisterFastKernels, FAST_KERNELS } from './inde
 import { depthwiseBackpropFilter, depthwiseBackpropInput, depthwiseForward, type DepthwiseGeometry } from './depthwiseKernels.ts';
 import { depthwiseWasm } from './depthwiseWasm.ts';
 import { buildAddonForTest } from './addonForTests.ts';
-import { BN_TRAIN_KERNELS } from './batchNormKernelNames.ts';
+import { BN_TRAIN_KERNELS, SCALE_ADD_RELU_KERNELS } from './fusedKernelNames.ts';
 
 interface Case {
   x: number[];
@@ -56,9 +56,9 @@ function close(a: Float32Array, b: Float32Array, what: string): void {
 test('fast depthwise kernels match tfjs cpu kernels: forward, input and filter gradients', async () => {
   await tf.setBackend('cpu');
   const reference = cases.map((c, i) => run(c, 10 * i + 1));
-  const { registered } = registerFastKernels(tf, 'cpu', { addon: null, fusedBatchNorm: true });
+  const { registered } = registerFastKernels(tf, 'cpu', { addon: null, fusedBatchNorm: true, fusedBlockEnd: true });
   try {
-    assert.deepEqual(registered, [...FAST_KERNELS, ...BN_TRAIN_KERNELS]);
+    assert.deepEqual(registered, [...FAST_KERNELS, ...BN_TRAIN_KERNELS, ...SCALE_ADD_RELU_KERNELS]);
     cases.forEach((c, i) => {
       const fast = run(c, 10 * i + 1);
       fast.forEach((v, j) => close(v, reference[i][j], `case ${i} ${['forward', 'dx', 'dfilter'][j]}`));

@@ -6,7 +6,8 @@
  * loops (depthwiseKernels.ts) otherwise; MaxPoolGrad of 1-D pooling (maxPoolGrad.ts). Shapes the fast path does not cover (channel multiplier > 1,
  * NCHW) go to the kernel that was registered before, so behaviour never narrows. Also two kernels of our
  * own, X3BatchNormTrain and its gradient (batchNormKernels.ts), which network/context.ts's batchNorm
- * uses in training when they are registered (X3ECG_FUSED_BN=0 leaves them out, for before/after runs).
+ * uses in training when they are registered, and X3ScaleAddRelu and its gradient (scaleAddReluKernels.ts),
+ * a residual block's end (X3ECG_FUSED_BN=0 leaves both out, for before/after runs).
  *
  *   import { registerFastKernels } from './native/index.ts';
  *   registerFastKernels(tf);   // after tf.setBackend(...); idempotent per backend
@@ -18,6 +19,7 @@ import { depthwiseWasm, isOneDimensional } from './depthwiseWasm.ts';
 import { loadNativeAddon, type DepthwiseCall, type NativeAddon } from './nativeAddon.ts';
 import { BN_TRAIN_KERNELS, batchNormTrainKernelFuncs, batchNormTrainKernels } from './batchNormKernels.ts';
 import { maxPool1dGrad } from './maxPoolGrad.ts';
+import { SCALE_ADD_RELU_KERNELS, scaleAddReluImpl, scaleAddReluKernelFuncs } from './scaleAddReluKernels.ts';
 
 type Tf = typeof tfDefault;
 type Conv2DInfo = ReturnType<Tf['backend_util']['computeConv2DInfo']>;
@@ -254,7 +256,7 @@ const replaced = new Map<string, Map<string, KernelConfig | undefined>>();
 export function registerFastKernels(
   tf: Tf = tfDefault,
   backendName: string = tf.getBackend(),
-  opts: { addon?: NativeAddon | null; threads?: number; fusedBatchNorm?: boolean } = {},
+  opts: { addon?: NativeAddon | null; threads?: number; fusedBatchNorm?: boolean; fusedBlockEnd?: boolean } = {},
 ): { registered: string[]; backend: string } {
   if (backendName !== 'cpu' && backendName !== 'wasm') return { registered: [], backend: backendName };
   const done = replaced.get(backendName);
@@ -262,15 +264,17 @@ export function registerFastKernels(
   const addon = opts.addon === null ? undefined : (opts.addon ?? loadNativeAddon());
   // Reductions only on wasm: cpu's own Sum/Mean do not transpose.
   const bn = (opts.fusedBatchNorm ?? process.env.X3ECG_FUSED_BN !== '0') ? batchNormTrainKernels(addon) : undefined;
+  const blockEnd = opts.fusedBlockEnd ?? process.env.X3ECG_FUSED_BN !== '0';
   const names: string[] = [
     ...FAST_KERNELS,
     ...(backendName === 'wasm' ? ['Sum', 'Mean'] : []),
     ...(addon ? ['BatchMatMul'] : []),
     ...(bn ? BN_TRAIN_KERNELS : []),
+    ...(blockEnd ? SCALE_ADD_RELU_KERNELS : []),
   ];
   const previous = new Map<string, KernelConfig | undefined>();
   for (const name of names) previous.set(name, tf.getKernel(name, backendName));
-  const funcs: Record<string, KernelFunc> = { ...fastKernelFuncs(tf, previous, addon), ...(bn ? batchNormTrainKernelFuncs(bn) : {}) };
+  const funcs: Record<string, KernelFunc> = { ...fastKernelFuncs(tf, previous, addon), ...(bn ? batchNormTrainKernelFuncs(bn) : {}), ...(blockEnd ? scaleAddReluKernelFuncs(scaleAddReluImpl(addon)) : {}) };
   if (addon) funcs.BatchMatMul = batchMatMulFunc(addon, previous.get('BatchMatMul'), opts.threads ?? gemmThreads());
   if (backendName === 'wasm') for (const r of ['Sum', 'Mean'] as const) funcs[r] = reduceMiddleFunc(r, previous.get(r));
   for (const name of names) {

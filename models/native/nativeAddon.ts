@@ -26,6 +26,9 @@ export interface NativeAddon {
   depthwiseBackpropFilter?: DepthwiseCall;
   /** Max-pool gradient over 1-D windows (x, dy, dx), first maximum wins; same geometry arguments. */
   maxPoolGrad1d?: DepthwiseCall;
+  /** A residual block's end y = max(0, x·s + r) (x, r, y [B, L, C]; s [B, C]) and its gradient. */
+  scaleAddReluForward?(x: Float32Array, s: Float32Array, r: Float32Array, y: Float32Array, B: number, L: number, C: number): void;
+  scaleAddReluBackward?(dy: Float32Array, x: Float32Array, s: Float32Array, y: Float32Array, dx: Float32Array, ds: Float32Array, dr: Float32Array, B: number, L: number, C: number): void;
 }
 
 /** (x, w, y) forward, (dy, w, dx) input gradient, (x, dy, dw) filter gradient; then the geometry. */

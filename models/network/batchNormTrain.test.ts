@@ -143,7 +143,7 @@ test('fused BN kernels leave no tensors behind, with and without statistics requ
   }
 });
 
-test('a whole LightX3ECG training step (3 real ECGs, fixture weights, wasm) gives the same loss, gradients and BN statistics with fused BN', async () => {
+test('a whole LightX3ECG training step (3 real ECGs, fixture weights, wasm) gives the same loss, gradients and BN statistics with fused BN and block ends', async () => {
   assert.ok(await tf.setBackend('wasm'));
   const params = createParams(fixtureWeights(4));
   const trainable = new Set(networkSpecs(4).filter((s) => !isBuffer(s.kind)).map((s) => s.name));
@@ -152,7 +152,7 @@ test('a whole LightX3ECG training step (3 real ECGs, fixture weights, wasm) give
   const loss = (logits: tf.Tensor2D) => tf.mean(tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1))) as tf.Scalar;
   const step = (fused: boolean) => {
     unregisterFastKernels(tf, 'wasm');
-    registerFastKernels(tf, 'wasm', { fusedBatchNorm: fused });
+    registerFastKernels(tf, 'wasm', { fusedBatchNorm: fused, fusedBlockEnd: fused });
     assert.equal(fusedBatchNormAvailable(), fused);
     const stats = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
     const r = segmentedGradients({ params, trainable, x, loss, seedFor: (o) => layerSeed(7, o), bnBatchStats: stats });

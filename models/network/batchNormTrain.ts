@@ -8,7 +8,7 @@
  *   dγ = Σ dy·x̂, dβ = Σ dy, dx = γ·invstd·(dy − mean(dy) − x̂·mean(dy·x̂))   (dy masked by y > 0 when relu)
  */
 import * as tf from '@tensorflow/tfjs';
-import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, type BatchNormTrainAttrs } from '../native/batchNormKernelNames.ts';
+import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, type BatchNormTrainAttrs } from '../native/fusedKernelNames.ts';
 
 /** True when the active (or named) backend has the fused kernels registered. */
 export function fusedBatchNormAvailable(backend: string = tf.getBackend()): boolean {

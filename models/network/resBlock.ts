@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, type ForwardContext } from './context.ts';
 import { dropout } from './dropout.ts';
-import { seBlock } from './seBlock.ts';
+import { seGate } from './seBlock.ts';
+import { scaleAddRelu } from './scaleAddRelu.ts';
 import { sepConv } from './sepConv.ts';
 
 export function resBlock(ctx: ForwardContext, prefix: string, x: tf.Tensor3D, downsample: boolean): tf.Tensor3D {
@@ -12,7 +13,7 @@ export function resBlock(ctx: ForwardContext, prefix: string, x: tf.Tensor3D, do
   main = dropout(ctx, main, 0.3, `${prefix}.conv1.pw.weight`) as tf.Tensor3D;
   main = sepConv(ctx, `${prefix}.conv2`, main, 1, 3);
   main = batchNorm(ctx, `${prefix}.bn2`, main) as tf.Tensor3D;
-  main = seBlock(ctx, `${prefix}.se`, main);
+  const gate = seGate(ctx, `${prefix}.se`, main);
   const short = downsample ? (batchNorm(ctx, `${prefix}.shortcut_bn`, sepConv(ctx, `${prefix}.shortcut`, x, 2, 0)) as tf.Tensor3D) : x;
-  return tf.relu(tf.add(main, short)) as tf.Tensor3D;
+  return scaleAddRelu(main, gate, short);
 }

@@ -416,6 +416,90 @@ napi_value BnTrainBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---- A residual block's end: y = max(0, x·s + r), x and r [B, L, C], the SE gate s [B, C] ----
+// One pass forward and one backward instead of TF.js's Multiply, Add, Relu and, backward, Step, Cast,
+// Multiply ×3 and a reduction.
+void scaleAddReluForward(const float* __restrict x, const float* __restrict s, const float* __restrict r, float* __restrict y, int B, int L, int C) {
+  for (int b = 0; b < B; b++) {
+    const float* __restrict sb = s + (size_t)b * C;
+    for (int l = 0; l < L; l++) {
+      const size_t at = ((size_t)b * L + l) * C;
+      for (int c = 0; c < C; c++) y[at + c] = std::max(x[at + c] * sb[c] + r[at + c], 0.f);
+    }
+  }
+}
+
+// dr = dy·[y > 0], dx = dr·s, ds[b, c] = Σ_l dr·x (f32 blocks of 256 rows into f64).
+void scaleAddReluBackward(const float* __restrict dy, const float* __restrict x, const float* __restrict s, const float* __restrict y,
+                          float* __restrict dx, float* __restrict ds, float* __restrict dr, int B, int L, int C) {
+  std::vector<float> part(C);
+  std::vector<double> total(C);
+  for (int b = 0; b < B; b++) {
+    const float* __restrict sb = s + (size_t)b * C;
+    std::fill(total.begin(), total.end(), 0.0);
+    for (int l0 = 0; l0 < L; l0 += kBnBlock) {
+      const int l1 = std::min(L, l0 + kBnBlock);
+      std::fill(part.begin(), part.end(), 0.f);
+      float* __restrict p = part.data();
+      for (int l = l0; l < l1; l++) {
+        const size_t at = ((size_t)b * L + l) * C;
+        const float* __restrict yr = y + at;
+        const float* __restrict dyr = dy + at;
+        const float* __restrict xr = x + at;
+        float* __restrict drr = dr + at;
+        float* __restrict dxr = dx + at;
+        for (int c = 0; c < C; c++) {
+          const float d = yr[c] > 0.f ? dyr[c] : 0.f;
+          drr[c] = d;
+          dxr[c] = d * sb[c];
+          p[c] += d * xr[c];
+        }
+      }
+      for (int c = 0; c < C; c++) total[c] += p[c];
+    }
+    for (int c = 0; c < C; c++) ds[(size_t)b * C + c] = (float)total[c];
+  }
+}
+
+// scaleAddReluForward(x, s, r, y, B, L, C) and scaleAddReluBackward(dy, x, s, y, dx, ds, dr, B, L, C).
+template <int Floats>
+bool scaleAddReluArgs(napi_env env, napi_callback_info info, const char* who, std::initializer_list<int> gates, float** f, int& B, int& L, int& C) {
+  constexpr int kArgc = Floats + 3;
+  size_t argc = kArgc;
+  napi_value argv[kArgc];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != (size_t)kArgc) {
+    napi_throw_error(env, nullptr, (std::string(who) + ": expected " + std::to_string(kArgc) + " arguments").c_str());
+    return false;
+  }
+  size_t len[Floats];
+  if (!floatArgs(env, argv, Floats, f, len, who)) return false;
+  B = intArg(env, argv[Floats]);
+  L = intArg(env, argv[Floats + 1]);
+  C = intArg(env, argv[Floats + 2]);
+  bool ok = B >= 1 && L >= 1 && C >= 1;
+  for (int i = 0; i < Floats; i++) {
+    const bool gate = std::find(gates.begin(), gates.end(), i) != gates.end();
+    ok = ok && len[i] >= (gate ? (size_t)B * C : (size_t)B * L * C);
+  }
+  if (!ok) napi_throw_range_error(env, nullptr, (std::string(who) + ": array too short for the given shape").c_str());
+  return ok;
+}
+
+napi_value ScaleAddReluForward(napi_env env, napi_callback_info info) {
+  float* f[4];
+  int B, L, C;
+  if (scaleAddReluArgs<4>(env, info, "scaleAddReluForward", {1}, f, B, L, C)) scaleAddReluForward(f[0], f[1], f[2], f[3], B, L, C);
+  return nullptr;
+}
+
+napi_value ScaleAddReluBackward(napi_env env, napi_callback_info info) {
+  float* f[7];
+  int B, L, C;
+  if (scaleAddReluArgs<7>(env, info, "scaleAddReluBackward", {2, 5}, f, B, L, C)) scaleAddReluBackward(f[0], f[1], f[2], f[3], f[4], f[5], f[6], B, L, C);
+  return nullptr;
+}
+
 // The depthwise (and 1-D pool gradient) calls' arguments: (a, b, out, B, L, C, OL, K, s, pad); a, b and
 // out are what the op reads and writes (forward: x, w, y; input gradient: dy, w, dx; filter gradient:
 // x, dy, dw; max-pool gradient: x, dy, dx).
@@ -476,6 +560,10 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "depthwiseBackpropFilter", fn);
   napi_create_function(env, "maxPoolGrad1d", NAPI_AUTO_LENGTH, DepthwiseCall<maxPoolGrad1d>, nullptr, &fn);
   napi_set_named_property(env, exports, "maxPoolGrad1d", fn);
+  napi_create_function(env, "scaleAddReluForward", NAPI_AUTO_LENGTH, ScaleAddReluForward, nullptr, &fn);
+  napi_set_named_property(env, exports, "scaleAddReluForward", fn);
+  napi_create_function(env, "scaleAddReluBackward", NAPI_AUTO_LENGTH, ScaleAddReluBackward, nullptr, &fn);
+  napi_set_named_property(env, exports, "scaleAddReluBackward", fn);
   return exports;
 }
 
