@@ -1,6 +1,6 @@
 /**
  * npm run build-default -- --task chapman4|cpsc9 [--data ../shared/data] [--archive runs/defaults.sqlite]
- *   [--epochs 70] [--prune-epochs 10] [--prune-schedule one-shot|gradual] [--seed 22] [--cv FILE ...]
+ *   [--epochs 70] [--prune-epochs 10] [--prune-schedule one-shot|gradual] [--prune-distill] [--seed 22] [--cv FILE ...]
  *
  * Rebuilds one shipped default model with the CLI's own commands, so the defaults are exactly what a lab
  * gets from `x3ecg train` and `x3ecg prune`:
@@ -30,6 +30,7 @@ const { values: o } = parseArgs({
     epochs: { type: 'string', default: '70' },
     'prune-epochs': { type: 'string', default: '10' },
     'prune-schedule': { type: 'string', default: 'one-shot' },
+    'prune-distill': { type: 'boolean', default: false },
     seed: { type: 'string', default: '22' },
     cv: { type: 'string', multiple: true, default: [] },
   },
@@ -87,13 +88,13 @@ log(`trained ${trained.version} (${(trained.seconds / 60).toFixed(1)} min)`);
 const modelsDir = dirname(trained.dir);
 const sameRecipe = (d: string) => {
   if (!d.startsWith(`${trained.version}-pruned80-`) || !existsSync(join(modelsDir, d, 'model.json'))) return false;
-  const hp = readModelConfig(join(modelsDir, d)).provenance.hyperParameters as { fineTuneEpochs?: number; schedule?: string };
-  return hp.fineTuneEpochs === Number(o['prune-epochs']) && (hp.schedule ?? 'one-shot') === o['prune-schedule'];
+  const hp = readModelConfig(join(modelsDir, d)).provenance.hyperParameters as { fineTuneEpochs?: number; schedule?: string; distill?: unknown };
+  return hp.fineTuneEpochs === Number(o['prune-epochs']) && (hp.schedule ?? 'one-shot') === o['prune-schedule'] && !!hp.distill === o['prune-distill'];
 };
 const earlier = readdirSync(modelsDir).find(sameRecipe);
 const prunedDir = earlier
   ? join(modelsDir, earlier)
-  : x3ecg<{ dir: string }>(['prune', '--archive', archive, '--model', trained.dir, '--sparsity', '0.8', '--epochs', o['prune-epochs']!, '--schedule', o['prune-schedule']!, '--seed', o.seed!]).dir;
+  : x3ecg<{ dir: string }>(['prune', '--archive', archive, '--model', trained.dir, '--sparsity', '0.8', '--epochs', o['prune-epochs']!, '--schedule', o['prune-schedule']!, ...(o['prune-distill'] ? ['--distill'] : []), '--seed', o.seed!]).dir;
 
 // float16 halves the dense package; keep it only when the scores do not move
 const full = x3ecg<Evaluated>(['evaluate', '--data', data, '--task', task, '--model', trained.dir]);

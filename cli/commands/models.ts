@@ -216,13 +216,14 @@ export function registerModelCommands(program: Command): void {
     .option('--sparsity <s>', 'fraction of conv + linear weights set to zero', '0.8')
     .option('--epochs <n>', 'fine-tuning epochs with the masks held', '5')
     .addOption(new Option('--schedule <s>', 'one-shot: prune to the target, then fine-tune (spec §13); gradual: reach it over the first half of the fine-tune').choices(['one-shot', 'gradual']).default('one-shot'))
+    .option('--distill', 'fine-tune towards the dense parent\'s probabilities as well as the labels (knowledge distillation, alpha 0.5, T 2)')
     .option('--mode <mode>', 'fine-tune mode: full|last-stage|head', 'full')
     .option('--storage <s>', 'sparse-float16|sparse-float32|float16|float32', 'sparse-float16')
     .option('--seed <s>', 'random seed', '22')
     .option('--json', 'one JSON object on stdout')
-    .action(async (o: SourceOpts & { model: string; sparsity: string; epochs: string; schedule: 'one-shot' | 'gradual'; mode: 'full' | 'last-stage' | 'head'; storage: 'sparse-float16'; seed: string; json?: boolean }) => {
+    .action(async (o: SourceOpts & { model: string; sparsity: string; epochs: string; schedule: 'one-shot' | 'gradual'; distill?: boolean; mode: 'full' | 'last-stage' | 'head'; storage: 'sparse-float16'; seed: string; json?: boolean }) => {
       const model = await resolveModel(o);
-      const r = await runJob('prune', { model, source: sourceOf(o), sparsity: Number(o.sparsity), fineTuneEpochs: Number(o.epochs), schedule: o.schedule, mode: o.mode, storage: o.storage, seed: Number(o.seed), modelsDir: modelsDirFor(o) }, !!o.json && !process.stderr.isTTY);
+      const r = await runJob('prune', { model, source: sourceOf(o), sparsity: Number(o.sparsity), fineTuneEpochs: Number(o.epochs), schedule: o.schedule, distill: !!o.distill, mode: o.mode, storage: o.storage, seed: Number(o.seed), modelsDir: modelsDirFor(o) }, !!o.json && !process.stderr.isTTY);
       const cfg = JSON.parse(readFileSync(join(r.dir, 'model.json'), 'utf8')) as { task: { labelSet: string } };
       await registerVersion(o, r.dir, r.version, cfg.task.labelSet);
       print(!!o.json, r, () => `${r.version}: sparsity ${(r.sparsity * 100).toFixed(1)} %, ${(r.bytesOnDisk / 1e6).toFixed(2)} MB on disk (parent ${(r.bytesParent / 1e6).toFixed(2)} MB), val macro F1 ${r.valMacroF1Before.toFixed(4)} → ${r.valMacroF1After.toFixed(4)}`);

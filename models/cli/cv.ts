@@ -1,6 +1,6 @@
 /**
  * npm run cv -- --task chapman4|cpsc9 [--folds 5] [--sources LIST] [--data DIR] [--mode full|last-stage|head]
- *   [--epochs 70] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--prune-schedule one-shot|gradual] [--state DIR] [--out FILE] [--json]
+ *   [--epochs 70] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--prune-schedule one-shot|gradual] [--prune-distill] [--state DIR] [--out FILE] [--json]
  * k-fold cross-validation with the engine's own pipeline: for each fold, train from scratch on the other
  * folds (a stratified fifth of them kept for early stopping and thresholds), score the held-out fold;
  * with --prune, also 80 %-prune + masked fine-tune epochs and score again. Prints per-fold and mean ± sd
@@ -18,6 +18,7 @@ import { taskFor } from '../package/modelConfig.ts';
 import { train, type TrainExample, type TrainMode } from '../training/trainer.ts';
 import { stratifiedFolds, stratifiedSplit } from '../training/split.ts';
 import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
+import { DISTILL_DEFAULTS } from '../training/distillation.ts';
 import { createInferenceEngine, windowProbabilities } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, type Evaluation } from '../metrics.ts';
@@ -37,6 +38,7 @@ const { values: o } = parseArgs({
     prune: { type: 'boolean', default: false },
     'prune-epochs': { type: 'string', default: '5' },
     'prune-schedule': { type: 'string', default: 'one-shot' },
+    'prune-distill': { type: 'boolean', default: false },
     state: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -58,7 +60,8 @@ const pruneEpochs = Number(o['prune-epochs']);
 const schedule = o['prune-schedule'] as PruneSchedule;
 if (schedule !== 'one-shot' && schedule !== 'gradual') throw new Error('--prune-schedule is one-shot or gradual');
 // gradual runs sit beside one-shot ones in the same state folder and reuse its dense folds
-const pruneTag = `pruned${pruneEpochs}${schedule === 'gradual' ? '-gradual' : ''}`;
+const distill = o['prune-distill'] ? DISTILL_DEFAULTS : undefined;
+const pruneTag = `pruned${pruneEpochs}${schedule === 'gradual' ? '-gradual' : ''}${distill ? '-distill' : ''}`;
 const runName = `${o.task}-${sources ? sources.join('+') : 'all'}-${mode}-e${o.epochs}-s${seed}${o.crops ? '-crops' : ''}-k${k}`;
 const stateDir = resolve(o.state ?? join('x3ecg-cv', runName));
 mkdirSync(stateDir, { recursive: true });
@@ -108,7 +111,7 @@ for (let f = 0; f < k; f++) {
   const ev = await score(r.weights, test, r.thresholds);
   const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: ev.macroF1, seconds: 0, bestEpoch: r.bestEpoch, perClassF1: perClassF1(ev) };
   if (o.prune) {
-    const p = await pruneAndFineTune(r.weights, tr, val, { ...common, sparsity: 0.8, fineTuneEpochs: pruneEpochs, schedule, mode, checkpointDir: join(stateDir, `fold${f + 1}`, pruneTag.replace('pruned', 'prune')) });
+    const p = await pruneAndFineTune(r.weights, tr, val, { ...common, sparsity: 0.8, fineTuneEpochs: pruneEpochs, schedule, distill, mode, checkpointDir: join(stateDir, `fold${f + 1}`, pruneTag.replace('pruned', 'prune')) });
     let th = r.thresholds;
     if (task.multilabel && p.fineTune) th = p.fineTune.thresholds ?? th;
     const pe = await score(p.weights, test, th);
@@ -126,7 +129,7 @@ const stats = (v: number[]) => {
 };
 const dense = stats(results.map((r) => r.macroF1));
 const pruned = o.prune ? stats(results.map((r) => r.prunedMacroF1!)) : null;
-const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
+const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
 if (o.out) writeJson(resolve(o.out), summary);
 if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 else {

@@ -17,6 +17,7 @@ import { activeBackendLabel, initBackend } from '../backend.ts';
 import { train, type TrainMode, type TrainProgress } from '../training/trainer.ts';
 import { stratifiedSplit } from '../training/split.ts';
 import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
+import { DISTILL_DEFAULTS } from '../training/distillation.ts';
 import { resolveSource, type DataSourceSpec, type SourceRecord } from './dataSource.ts';
 
 export interface JobProgress extends Omit<Partial<TrainProgress>, 'phase'> {
@@ -320,6 +321,8 @@ export interface PruneParams {
   fineTuneEpochs?: number;
   /** 'one-shot' (spec §13) or 'gradual' (models/pruning/prune.ts). */
   schedule?: PruneSchedule;
+  /** Knowledge distillation from the dense parent during the fine-tune (DISTILL_DEFAULTS). */
+  distill?: boolean;
   mode?: TrainMode;
   batchSize?: number;
   seed?: number;
@@ -341,7 +344,7 @@ export async function pruneJob(p: PruneParams, ctx: JobContext) {
   const modelsDir = p.modelsDir ?? dirname(resolve(p.model));
   const schedule = p.schedule ?? 'one-shot';
   // the one-shot hash input is what it was before schedules existed, so earlier versions keep their names
-  const version = p.version ?? `${parent.config.version}-pruned${Math.round(sparsity * 100)}-${hashOf({ seed, mode, e: p.fineTuneEpochs, keys: records.map((r) => r.key), ...(schedule === 'gradual' ? { schedule } : {}) })}`;
+  const version = p.version ?? `${parent.config.version}-pruned${Math.round(sparsity * 100)}-${hashOf({ seed, mode, e: p.fineTuneEpochs, keys: records.map((r) => r.key), ...(schedule === 'gradual' ? { schedule } : {}), ...(p.distill ? { distill: DISTILL_DEFAULTS } : {}) })}`;
   const dir = join(modelsDir, version);
   if (existsSync(dir)) throw new Error(`${dir}: already exists`);
   const evalOn = async (weights: NamedWeights) => {
@@ -360,6 +363,7 @@ export async function pruneJob(p: PruneParams, ctx: JobContext) {
     sparsity,
     fineTuneEpochs: p.fineTuneEpochs ?? 5,
     schedule,
+    ...(p.distill ? { distill: DISTILL_DEFAULTS } : {}),
     mode,
     numClasses: parent.config.architecture.numClasses,
     multilabel: task.multilabel,
@@ -379,7 +383,7 @@ export async function pruneJob(p: PruneParams, ctx: JobContext) {
     {
       ...parent.config,
       version,
-      provenance: { ...parent.config.provenance, parent: parent.config.version, created: new Date().toISOString(), origin: 'prune', seed, backend: activeBackendLabel(), hyperParameters: { sparsity, fineTuneEpochs: p.fineTuneEpochs ?? 5, schedule, mode, lr: 1e-4, weightDecay: 5e-5, storage } },
+      provenance: { ...parent.config.provenance, parent: parent.config.version, created: new Date().toISOString(), origin: 'prune', seed, backend: activeBackendLabel(), hyperParameters: { sparsity, fineTuneEpochs: p.fineTuneEpochs ?? 5, schedule, ...(p.distill ? { distill: DISTILL_DEFAULTS } : {}), mode, lr: 1e-4, weightDecay: 5e-5, storage } },
       metrics: { valMacroF1Before: before.macroF1, valMacroF1After: after.macroF1, before, after, threshold: out.threshold, pooled: out.pooled, pruned: out.pruned, nTrain: trainSet.length, nVal: valSet.length, ...(out.fineTune ? { seconds: out.fineTune.seconds, epochs: out.fineTune.epochsRun, bestEpoch: out.fineTune.bestEpoch, history: out.fineTune.history } : {}) },
     },
     out.weights,

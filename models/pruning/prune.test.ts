@@ -77,3 +77,21 @@ test('gradual pruning ramps the sparsity up over the first half of the fine-tune
   assert.ok(sp.sparsity >= 0.8 && sp.sparsity < 0.8001, `sparsity ${sp.sparsity}`);
   await assert.rejects(pruneAndFineTune(parent, train, val, { ...base, mode: 'head', schedule: 'gradual' }), /head mode caches features/);
 });
+
+test('distilled pruning: the fine-tune follows the dense parent as well as the labels; masks hold', async () => {
+  await initBackend();
+  const parent = fixtureWeights(4);
+  const { train, val } = smallChapmanSplit(4, 2);
+  const base = { sparsity: 0.8, fineTuneEpochs: 2, numClasses: 4, multilabel: false, batchSize: 4, lr: 1e-3, seed: 5, mode: 'last-stage' } as const;
+  const plain = await pruneAndFineTune(parent, train, val, base);
+  const distilled = await pruneAndFineTune(parent, train, val, { ...base, distill: { alpha: 0.5, temperature: 2 } });
+  // same data, seed and masks: only the loss differs
+  assert.notEqual(distilled.fineTune!.history[0].loss, plain.fineTune!.history[0].loss);
+  assert.ok(distilled.fineTune!.history.every((h) => Number.isFinite(h.loss)));
+  const masks = globalMagnitudeMasks(parent, 0.8, 4).masks;
+  for (const [name, m] of masks) {
+    const w = distilled.weights.get(name)!.data;
+    for (let i = 0; i < m.length; i++) if (!m[i]) assert.equal(w[i], 0, `${name}[${i}] is masked but ${w[i]}`);
+  }
+  await assert.rejects(pruneAndFineTune(parent, train, val, { ...base, mode: 'head', distill: { alpha: 0.5, temperature: 2 } }), /distillation needs mode full or last-stage/);
+});

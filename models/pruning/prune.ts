@@ -4,9 +4,11 @@
  * masks made permanent (the weights simply stay zero; packages store them sparsely).
  * `schedule: 'gradual'` reaches the target over the first half of the fine-tune instead (a cubic ramp,
  * re-pruning globally each epoch; trainer.ts's sparsitySchedule), so no single cut removes 80 % at once.
+ * `distill` fine-tunes towards the dense parent's probabilities as well as the labels.
  */
 import type { NamedWeights } from '../weights.ts';
 import { train, type TrainExample, type TrainMode, type TrainOptions, type TrainResult } from '../training/trainer.ts';
+import { createInferenceEngine, type InferenceEngine } from '../inference.ts';
 import { applyMasks, globalMagnitudeMasks, pooledSparsity } from './magnitude.ts';
 
 export interface PruneOptions {
@@ -23,6 +25,8 @@ export interface PruneOptions {
   /** Fine-tune on random 10 s crops, as the parent was trained (see TrainOptions.crops). */
   crops?: boolean;
   predictWindows?: TrainOptions['predictWindows'];
+  /** Fine-tune towards the dense parent's probabilities too (training/distillation.ts); alpha and T. */
+  distill?: { alpha: number; temperature: number };
   checkpointDir?: string | null;
   cacheDir?: string | null;
   onProgress?: TrainOptions['onProgress'];
@@ -46,26 +50,33 @@ export async function pruneAndFineTune(parent: NamedWeights, trainSet: TrainExam
   const oneShot = gradual ? null : globalMagnitudeMasks(parent, o.sparsity, o.numClasses);
   let fineTune: TrainResult | null = null;
   let weights = oneShot ? applyMasks(parent, oneShot.masks) : parent;
-  if (o.fineTuneEpochs > 0) {
-    fineTune = await train(weights, trainSet, valSet, {
-      mode: o.mode,
-      numClasses: o.numClasses,
-      multilabel: o.multilabel,
-      epochs: o.fineTuneEpochs,
-      batchSize: o.batchSize ?? 32,
-      lr: o.lr ?? 1e-4,
-      cosine: false,
-      weightDecay: 5e-5,
-      seed: o.seed ?? 22,
-      patience: 0,
-      crops: o.crops ?? false,
-      predictWindows: o.predictWindows,
-      ...(oneShot ? { masks: oneShot.masks } : { sparsitySchedule: { target: o.sparsity, rampEpochs: Math.ceil(o.fineTuneEpochs / 2) } }),
-      checkpointDir: o.checkpointDir,
-      cacheDir: o.cacheDir,
-      onProgress: o.onProgress,
-      signal: o.signal,
-    });
+  // the teacher is the dense parent, on the fastest inference engine, built once for the whole fine-tune
+  const teacher: InferenceEngine | null = o.distill && o.fineTuneEpochs > 0 ? await createInferenceEngine(parent, o.multilabel) : null;
+  try {
+    if (o.fineTuneEpochs > 0) {
+      fineTune = await train(weights, trainSet, valSet, {
+        mode: o.mode,
+        numClasses: o.numClasses,
+        multilabel: o.multilabel,
+        epochs: o.fineTuneEpochs,
+        batchSize: o.batchSize ?? 32,
+        lr: o.lr ?? 1e-4,
+        cosine: false,
+        weightDecay: 5e-5,
+        seed: o.seed ?? 22,
+        patience: 0,
+        crops: o.crops ?? false,
+        predictWindows: o.predictWindows,
+        ...(teacher ? { distill: { ...o.distill!, teacher: async (w: Float32Array[]) => (await teacher.predict(w)).map((p) => p.probabilities) } } : {}),
+        ...(oneShot ? { masks: oneShot.masks } : { sparsitySchedule: { target: o.sparsity, rampEpochs: Math.ceil(o.fineTuneEpochs / 2) } }),
+        checkpointDir: o.checkpointDir,
+        cacheDir: o.cacheDir,
+        onProgress: o.onProgress,
+        signal: o.signal,
+      });
+    }
+  } finally {
+    await teacher?.dispose();
   }
   // gradual: the best epoch's weights are at the target, so pruning them again finds their own masks
   const r = oneShot ?? globalMagnitudeMasks(fineTune!.weights, o.sparsity, o.numClasses);

@@ -23,6 +23,7 @@ import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointMeta } 
 import { backboneKey, FeatureCache } from './featureCache.ts';
 import { layerSeed, segmentedGradients } from './segmentedStep.ts';
 import { leadParallelUseful, LeadWorkerPool } from './leadWorkers.ts';
+import { distilledLoss, temperedTargets, type Distillation } from './distillation.ts';
 
 export type TrainMode = 'head' | 'last-stage' | 'full';
 
@@ -76,6 +77,8 @@ export interface TrainOptions {
    * globally to gradualSparsity(epoch); only epochs at the target sparsity count for the best epoch.
    */
   sparsitySchedule?: SparsitySchedule;
+  /** Knowledge distillation from a teacher (distillation.ts), e.g. a pruned network's dense parent. */
+  distill?: Distillation;
   /** Full / last-stage: recompute segments in the backward pass (bounded memory; default on). */
   recompute?: boolean;
   /** Full / last-stage: one worker thread per lead (default: when the backend is single-threaded and there are cores). */
@@ -306,6 +309,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
   if (trainSet.length < 2) throw new Error('training needs at least 2 examples');
   if (valSet.length < 1) throw new Error('training needs at least 1 validation example');
   if (opts.sparsitySchedule && opts.mode === 'head') throw new Error('gradual pruning needs mode full or last-stage: head mode caches features of a fixed backbone');
+  if (opts.distill && opts.mode === 'head') throw new Error('distillation needs mode full or last-stage: the teacher reads windows, head mode trains on cached features');
   if (opts.sparsitySchedule && opts.sparsitySchedule.rampEpochs > opts.epochs) throw new Error('gradual pruning: the ramp is longer than the run');
   const runKey = runKeyOf(opts, parent, trainSet, valSet);
   const ck0 = opts.checkpointDir ? loadCheckpoint(opts.checkpointDir) : null;
@@ -361,7 +365,12 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
         const seedFor = (owner: string) => layerSeed(stepSeed, owner);
         const bnBatchStats = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
         const ctx: ForwardContext = { params: model.params, training: true, bnBatchStats, seedFor, frozen: (n) => !trainable.has(n) };
-        const loss_ = (logits: tf.Tensor2D) => lossFn(logits, targets, opts.numClasses, opts.multilabel, weightsPerClass);
+        // the teacher sees the windows as the student does (crop, lead drop); before the workers take them
+        const soft = opts.distill ? temperedTargets(await opts.distill.teacher(items), opts.distill.temperature, opts.multilabel) : null;
+        const loss_ = (logits: tf.Tensor2D) => {
+          const hard = lossFn(logits, targets, opts.numClasses, opts.multilabel, weightsPerClass);
+          return soft ? distilledLoss(hard, logits, soft, opts.distill!, opts.multilabel) : hard;
+        };
         let value: tf.Scalar;
         let grads: Map<string, tf.Tensor>;
         if (pool) {
