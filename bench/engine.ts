@@ -85,7 +85,6 @@ export async function run(): Promise<void> {
     add('pytorch-cpu(2thr)', 'inference, batch 1', torch.infer1);
     torch.infer32 = torchProbe(py, 'infer32');
     add('pytorch-cpu(2thr)', 'inference, batch 32', torch.infer32);
-
   } else console.log('PyTorch baseline skipped: `import torch` fails (pass --install-torch to apt-get install python3-torch)');
 
   const onnx1 = probe('wasm', 'onnx-infer', 1, 10);
