@@ -34,6 +34,9 @@ test('the model report states scores, confusion, size, provenance, cross-validat
   assert.match(md, /10\.80 MB \(sparse-float16, sparsity 80\.0 %\); chapman4-default-pruned: 2\.99 MB/);
   assert.match(md, /90\.0 min \(52 epochs, best 37\)/);
   assert.match(md, /mean held-out macro F1 \*\*0\.650 ± 0\.071\*\*; 80 %-pruned \+ 10 epochs: 0\.600 ± 0\.071/);
+  // a distilled prune says so
+  const distilled = renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, pruneDistill: { alpha: 0.5, temperature: 2 } }] });
+  assert.match(distilled, /80 %-pruned \+ 10 epochs distilled from the dense model: 0\.600 ± 0\.071/);
   assert.match(md, /\| 2 \| 20 \| 0\.700 \| 0\.650 \| 35 \| 11\.0 \|/);
   assert.match(md, /\*\*SB\*\*: rare here \(1 records\)/);
   assert.doesNotMatch(md, /undefined|NaN/);
