@@ -102,7 +102,6 @@ for (let f = 0; f < k; f++) {
     log(`fold ${f + 1}/${k}: done earlier, held-out macro F1 ${kept.macroF1.toFixed(4)}${kept.prunedMacroF1 !== undefined ? `, pruned ${kept.prunedMacroF1.toFixed(4)}` : ''}`);
     continue;
   }
-  const t0 = performance.now();
   const test = folds[f];
   const rest = folds.filter((_, i) => i !== f).flat();
   const { train: tr, val } = stratifiedSplit(rest, 0.2, seed + f);
@@ -110,6 +109,7 @@ for (let f = 0; f < k; f++) {
   const r = await train(initialWeights(task.classes.length, seed + f), tr, val, { ...common, mode, epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, 'train'), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
   const ev = await score(r.weights, test, r.thresholds);
   const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: ev.macroF1, seconds: 0, bestEpoch: r.bestEpoch, perClassF1: perClassF1(ev) };
+  let prunedHistory: typeof r.history | undefined;
   if (o.prune) {
     const p = await pruneAndFineTune(r.weights, tr, val, { ...common, sparsity: 0.8, fineTuneEpochs: pruneEpochs, schedule, distill, mode, checkpointDir: join(stateDir, `fold${f + 1}`, pruneTag.replace('pruned', 'prune')) });
     let th = r.thresholds;
@@ -117,8 +117,10 @@ for (let f = 0; f < k; f++) {
     const pe = await score(p.weights, test, th);
     entry.prunedMacroF1 = pe.macroF1;
     entry.prunedPerClassF1 = perClassF1(pe);
+    prunedHistory = p.fineTune?.history;
   }
-  entry.seconds = (performance.now() - t0) / 1000;
+  // CPU time of the fold's own epochs (from the training histories, so a resumed or reused fold counts them all)
+  entry.seconds = [...r.history, ...(prunedHistory ?? [])].reduce((a, h) => a + h.seconds, 0);
   writeJson(doneFile, entry);
   results.push(entry);
   log(`fold ${f + 1}/${k}: held-out macro F1 ${entry.macroF1.toFixed(4)}${entry.prunedMacroF1 !== undefined ? `, pruned ${entry.prunedMacroF1.toFixed(4)}` : ''} (n ${test.length}, best epoch ${r.bestEpoch}, ${entry.seconds.toFixed(0)} s)`);

@@ -128,7 +128,7 @@ export function renderModelReport(r: ReportInput): string {
   for (const s of r.cv ?? []) {
     out.push(`**${s.sources === 'all' ? 'all sources' : s.sources.join(', ')}** — ${s.records} records, ${s.folds} folds, ${s.mode}, ${s.epochs} epochs${s.crops ? ', 10 s crops' : ''}, ${s.backend}: mean held-out macro F1 **${f3(s.macroF1.mean)} ± ${f3(s.macroF1.sd)}**${s.prunedMacroF1 ? `; 80 %-pruned${s.pruneSchedule === 'gradual' ? ' gradually' : ''} + ${s.pruneEpochs ?? 5} epochs${s.pruneDistill ? ' distilled from the dense model' : ''}: ${f3(s.prunedMacroF1.mean)} ± ${f3(s.prunedMacroF1.sd)}` : ''}.`);
     out.push('');
-    out.push(table(['fold', 'n', 'macro F1', ...(s.prunedMacroF1 ? ['pruned'] : []), 'best epoch', 'minutes'], s.perFold.map((f) => [f.fold, f.n, f3(f.macroF1), ...(s.prunedMacroF1 ? [f3(f.prunedMacroF1)] : []), f.bestEpoch, (f.seconds / 60).toFixed(1)])));
+    out.push(table(['fold', 'n', 'macro F1', ...(s.prunedMacroF1 ? ['pruned'] : []), 'best epoch', 'epoch minutes'], s.perFold.map((f) => [f.fold, f.n, f3(f.macroF1), ...(s.prunedMacroF1 ? [f3(f.prunedMacroF1)] : []), f.bestEpoch, (f.seconds / 60).toFixed(1)])));
     out.push('');
   }
   if (!r.cv?.length) out.push('');
