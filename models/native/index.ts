@@ -19,6 +19,7 @@ import { depthwiseWasm, isOneDimensional } from './depthwiseWasm.ts';
 import { loadNativeAddon, type DepthwiseCall, type NativeAddon } from './nativeAddon.ts';
 import { BN_TRAIN_KERNELS, batchNormTrainKernelFuncs, batchNormTrainKernels } from './batchNormKernels.ts';
 import { maxPool1dGrad } from './maxPoolGrad.ts';
+import { kernelBuffers } from './backendBuffers.ts';
 import { SCALE_ADD_RELU_KERNELS, scaleAddReluImpl, scaleAddReluKernelFuncs } from './scaleAddReluKernels.ts';
 
 type Tf = typeof tfDefault;
@@ -78,20 +79,11 @@ interface ConvAttrs {
 /** Kernel names this module replaces. */
 export const FAST_KERNELS = ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'MaxPoolGrad'] as const;
 
-/**
- * Runs `fill` into a fresh output of `shape`: on wasm straight into the backend's heap (allocated before
- * the inputs are viewed, since growing the heap detaches earlier views), elsewhere into a new array.
- */
+/** Runs `fill` into a fresh float32 output of `shape` (kernelBuffers: outputs allocated before inputs are viewed). */
 function computeInto(backend: unknown, shape: number[], inputs: TensorInfo[], fill: (ins: Float32Array[], out: Float32Array) => void): TensorInfo {
-  const wasm = backend as Partial<WasmLike>;
-  if (typeof wasm.typedArrayFromHeap === 'function') {
-    const out = wasm.makeOutput!(shape, 'float32');
-    fill(inputs.map((t) => read(backend, t)), wasm.typedArrayFromHeap(out));
-    return out;
-  }
-  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  fill(inputs.map((t) => read(backend, t)), values);
-  return write(backend, shape, values);
+  const { ins, outs, infos } = kernelBuffers('fast kernels', backend, inputs, [shape]);
+  fill(ins, outs[0]);
+  return infos[0];
 }
 
 /** The three depthwise kernels for geometry `g`: the native addon's for 1-D where it has them, else WASM SIMD's; JS otherwise. */
