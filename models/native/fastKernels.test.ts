@@ -8,6 +8,7 @@ import { depthwiseBackpropFilter, depthwiseBackpropInput, depthwiseForward, type
 import { depthwiseWasm } from './depthwiseWasm.ts';
 import { buildAddonForTest } from './addonForTests.ts';
 import { BN_TRAIN_KERNELS, SCALE_ADD_RELU_KERNELS } from './fusedKernelNames.ts';
+import { assertCloseElementwise } from '../testing/closeness.ts';
 
 interface Case {
   x: number[];
@@ -46,12 +47,7 @@ function run(c: Case, seed: number): Float32Array[] {
   });
 }
 
-function close(a: Float32Array, b: Float32Array, what: string): void {
-  assert.equal(a.length, b.length, what);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
-  assert.ok(m < 1e-5, `${what}: max relative difference ${m}`);
-}
+const close = (a: Float32Array, b: Float32Array, what: string) => assertCloseElementwise(a, b, 1e-5, what);
 
 test('fast depthwise kernels match tfjs cpu kernels: forward, input and filter gradients', async () => {
   await tf.setBackend('cpu');

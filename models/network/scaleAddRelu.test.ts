@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerFastKernels, unregisterFastKernels } from '../native/index.ts';
 import { buildAddonForTest } from '../native/addonForTests.ts';
 import { fusedBlockEndAvailable, scaleAddRelu } from './scaleAddRelu.ts';
+import { assertCloseElementwise } from '../testing/closeness.ts';
 
 const shapes: [number, number, number][] = [[2, 7, 5], [3, 11, 70], [1, 300, 16]];
 
@@ -22,12 +23,7 @@ function run(shape: [number, number, number], seed: number): Float32Array[] {
   });
 }
 
-function close(a: Float32Array, b: Float32Array, what: string): void {
-  assert.equal(a.length, b.length, what);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
-  assert.ok(m < 1e-5, `${what}: max relative difference ${m}`);
-}
+const close = (a: Float32Array, b: Float32Array, what: string) => assertCloseElementwise(a, b, 1e-5, what);
 
 test('the fused block end max(0, x·s + r) equals the TF.js ops, value and gradients, on cpu and wasm, JS and native', async () => {
   const native = buildAddonForTest('default');

@@ -15,3 +15,11 @@ export function assertCloseToScale(actual: ArrayLike<number>, expected: ArrayLik
   }
   assert.ok(diff <= rel * scale + abs, `${what}: max difference ${diff} at scale ${scale} (relative ${diff / scale})`);
 }
+
+/** Asserts |actual − expected| ≤ tol · (1 + |expected|) at every element (kernels that must agree value by value). */
+export function assertCloseElementwise(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+  assert.equal(actual.length, expected.length, what);
+  let m = 0;
+  for (let i = 0; i < expected.length; i++) m = Math.max(m, Math.abs(actual[i] - expected[i]) / (1 + Math.abs(expected[i])));
+  assert.ok(m < tol, `${what}: max relative difference ${m}`);
+}
