@@ -263,6 +263,14 @@ struct DwShape {
 };
 constexpr int kDwBlock = 64;
 
+// acc[0..n) += a[c]·b[c]; a full block has a constant trip count, so it stays in registers.
+inline void dwAccumulate(float* __restrict acc, const float* __restrict a, const float* __restrict b, int n) {
+  if (n == kDwBlock)
+    for (int c = 0; c < kDwBlock; c++) acc[c] += a[c] * b[c];
+  else
+    for (int c = 0; c < n; c++) acc[c] += a[c] * b[c];
+}
+
 void dwForward(const float* __restrict x, const float* __restrict w, float* __restrict y, const DwShape& g) {
   for (int b = 0; b < g.B; b++) {
     const float* xb = x + (size_t)b * g.L * g.C;
@@ -274,12 +282,7 @@ void dwForward(const float* __restrict x, const float* __restrict w, float* __re
         const int n = std::min(kDwBlock, g.C - c0);
         float acc[kDwBlock] = {};
         for (int j = jlo; j < jhi; j++) {
-          const float* __restrict xr = xb + (size_t)(i0 + j) * g.C + c0;
-          const float* __restrict wr = w + (size_t)j * g.C + c0;
-          if (n == kDwBlock)
-            for (int c = 0; c < kDwBlock; c++) acc[c] += xr[c] * wr[c];
-          else
-            for (int c = 0; c < n; c++) acc[c] += xr[c] * wr[c];
+          dwAccumulate(acc, xb + (size_t)(i0 + j) * g.C + c0, w + (size_t)j * g.C + c0, n);
         }
         std::memcpy(yo + c0, acc, sizeof(float) * n);
       }
@@ -299,12 +302,7 @@ void dwBackpropInput(const float* __restrict dy, const float* __restrict w, floa
         for (int j = 0; j < g.K; j++) {
           const int t = i + g.pad - j;
           if (t < 0 || t % g.s != 0 || t / g.s >= g.OL) continue;
-          const float* __restrict d = dyb + (size_t)(t / g.s) * g.C + c0;
-          const float* __restrict wr = w + (size_t)j * g.C + c0;
-          if (n == kDwBlock)
-            for (int c = 0; c < kDwBlock; c++) acc[c] += d[c] * wr[c];
-          else
-            for (int c = 0; c < n; c++) acc[c] += d[c] * wr[c];
+          dwAccumulate(acc, dyb + (size_t)(t / g.s) * g.C + c0, w + (size_t)j * g.C + c0, n);
         }
         std::memcpy(dxi + c0, acc, sizeof(float) * n);
       }
