@@ -1,6 +1,6 @@
 /**
  * npm run build-default -- --task chapman4|cpsc9 [--data ../shared/data] [--archive runs/defaults.sqlite]
- *   [--epochs 70] [--prune-epochs 10] [--prune-schedule one-shot|gradual] [--prune-distill] [--seed 22] [--cv FILE ...]
+ *   [--epochs 70] [--prune-epochs 20] [--prune-schedule one-shot|gradual] [--prune-distill] [--seed 22] [--cv FILE ...]
  *
  * Rebuilds one shipped default model with the CLI's own commands, so the defaults are exactly what a lab
  * gets from `x3ecg train` and `x3ecg prune`:
@@ -28,7 +28,7 @@ const { values: o } = parseArgs({
     data: { type: 'string', default: resolve(root, '../shared/data') },
     archive: { type: 'string', default: join(root, 'runs', 'defaults.sqlite') },
     epochs: { type: 'string', default: '70' },
-    'prune-epochs': { type: 'string', default: '10' },
+    'prune-epochs': { type: 'string', default: '20' },
     'prune-schedule': { type: 'string', default: 'one-shot' },
     'prune-distill': { type: 'boolean', default: false },
     seed: { type: 'string', default: '22' },

@@ -1,9 +1,12 @@
 /**
  * npm run cv -- --task chapman4|cpsc9 [--folds 5] [--sources LIST] [--data DIR] [--mode full|last-stage|head]
- *   [--epochs 70] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--prune-schedule one-shot|gradual] [--prune-distill] [--state DIR] [--out FILE] [--json]
+ *   [--epochs 70] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--prune-schedule one-shot|gradual] [--prune-distill]
+ *   [--pretrain-task chapman4|cpsc9] [--state DIR] [--out FILE] [--json]
  * k-fold cross-validation with the engine's own pipeline: for each fold, train from scratch on the other
  * folds (a stratified fifth of them kept for early stopping and thresholds), score the held-out fold;
- * with --prune, also 80 %-prune + masked fine-tune epochs and score again. Prints per-fold and mean ± sd
+ * with --prune, also 80 %-prune + masked fine-tune epochs and score again. With --pretrain-task, each
+ * fold first trains the other task on its labelled records (same sources) minus the held-out fold, and
+ * starts from those backbones (transferredWeights): what one label set teaches the other, without a leak. Prints per-fold and mean ± sd
  * macro F1. Hours of CPU: every fold checkpoints each epoch under --state and a finished fold's result is
  * kept there, so rerunning the same command resumes where it stopped. --out writes the summary JSON.
  */
@@ -13,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, activeBackendLabel } from '../backend.ts';
 import { sharedLabels, readSharedRecord } from '../data/sharedDataset.ts';
-import { initialWeights } from '../network/params.ts';
+import { initialWeights, transferredWeights } from '../network/params.ts';
 import { taskFor } from '../package/modelConfig.ts';
 import { train, type TrainExample, type TrainMode } from '../training/trainer.ts';
 import { stratifiedFolds, stratifiedSplit } from '../training/split.ts';
@@ -39,6 +42,7 @@ const { values: o } = parseArgs({
     'prune-epochs': { type: 'string', default: '5' },
     'prune-schedule': { type: 'string', default: 'one-shot' },
     'prune-distill': { type: 'boolean', default: false },
+    'pretrain-task': { type: 'string' },
     state: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -56,12 +60,15 @@ await initBackend();
 const rows = sharedLabels(o.data!, o.task).filter((r) => !sources || sources.includes(r.source));
 const examples: (TrainExample & { patientId: string | null })[] = rows.map((r) => ({ key: r.name, patientId: r.patientId, load: () => readSharedRecord(o.data!, r.name), target: r.classes }));
 const folds = stratifiedFolds(examples, k, seed);
+const donorTask = o['pretrain-task'] ? taskFor(o['pretrain-task']) : null;
+if (donorTask && donorTask.labelSet === task.labelSet) throw new Error('--pretrain-task names the other task');
+const fromTag = donorTask ? `-from-${donorTask.labelSet}` : '';
 const pruneEpochs = Number(o['prune-epochs']);
 const schedule = o['prune-schedule'] as PruneSchedule;
 if (schedule !== 'one-shot' && schedule !== 'gradual') throw new Error('--prune-schedule is one-shot or gradual');
 // gradual runs sit beside one-shot ones in the same state folder and reuse its dense folds
 const distill = o['prune-distill'] ? DISTILL_DEFAULTS : undefined;
-const pruneTag = `pruned${pruneEpochs}${schedule === 'gradual' ? '-gradual' : ''}${distill ? '-distill' : ''}`;
+const pruneTag = `pruned${pruneEpochs}${schedule === 'gradual' ? '-gradual' : ''}${distill ? '-distill' : ''}${fromTag}`;
 const runName = `${o.task}-${sources ? sources.join('+') : 'all'}-${mode}-e${o.epochs}-s${seed}${o.crops ? '-crops' : ''}-k${k}`;
 const stateDir = resolve(o.state ?? join('x3ecg-cv', runName));
 mkdirSync(stateDir, { recursive: true });
@@ -92,10 +99,29 @@ async function score(weights: NamedWeights, test: TrainExample[], thresholds: nu
   }
 }
 
+/** The other task trained on its records outside the held-out fold; its backbones start this fold. */
+async function pretrainedStart(f: number, heldOut: Set<string>, common: { batchSize: number; crops: boolean; seed: number }): Promise<{ weights: NamedWeights; seconds: number }> {
+  const donor = donorTask!;
+  const rows = sharedLabels(o.data!, donor.labelSet).filter((r) => (!sources || sources.includes(r.source)) && !heldOut.has(r.name));
+  const { train: tr, val } = stratifiedSplit(rows.map((r) => ({ key: r.name, load: () => readSharedRecord(o.data!, r.name), target: r.classes })), 0.2, seed + f);
+  const d = await train(initialWeights(donor.classes.length, seed + f), tr, val, {
+    ...common,
+    numClasses: donor.classes.length,
+    multilabel: donor.multilabel,
+    predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, donor.multilabel, windows),
+    mode,
+    epochs: Number(o.epochs),
+    checkpointDir: join(stateDir, `fold${f + 1}`, `pretrain-${donor.labelSet}`),
+    onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} ${donor.labelSet} pretraining epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`),
+  });
+  log(`  fold ${f + 1}: ${donor.labelSet} pretrained on ${tr.length} records (val F1 ${d.valMacroF1.toFixed(3)}, best epoch ${d.bestEpoch})`);
+  return { weights: transferredWeights(d.weights, `fold ${f + 1} ${donor.labelSet} pretraining`, task.classes.length, seed + f), seconds: d.history.reduce((a, h) => a + h.seconds, 0) };
+}
+
 const results: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number; perClassF1: Record<string, number>; prunedPerClassF1?: Record<string, number> }[] = [];
 const perClassF1 = (e: Evaluation) => Object.fromEntries(e.perClass.map((c) => [c.class, c.f1]));
 for (let f = 0; f < k; f++) {
-  const doneFile = join(stateDir, `fold${f + 1}${o.prune ? `-${pruneTag}` : ''}.json`);
+  const doneFile = join(stateDir, `fold${f + 1}${o.prune ? `-${pruneTag}` : fromTag}.json`);
   if (existsSync(doneFile)) {
     const kept = JSON.parse(readFileSync(doneFile, 'utf8')) as (typeof results)[number];
     results.push(kept);
@@ -106,7 +132,8 @@ for (let f = 0; f < k; f++) {
   const rest = folds.filter((_, i) => i !== f).flat();
   const { train: tr, val } = stratifiedSplit(rest, 0.2, seed + f);
   const common = { numClasses: task.classes.length, multilabel: task.multilabel, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f, predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, task.multilabel, windows) };
-  const r = await train(initialWeights(task.classes.length, seed + f), tr, val, { ...common, mode, epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, 'train'), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
+  const start = donorTask ? await pretrainedStart(f, new Set(test.map((e) => e.key)), common) : { weights: initialWeights(task.classes.length, seed + f), seconds: 0 };
+  const r = await train(start.weights, tr, val, { ...common, mode, epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${fromTag}`), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
   const ev = await score(r.weights, test, r.thresholds);
   const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: ev.macroF1, seconds: 0, bestEpoch: r.bestEpoch, perClassF1: perClassF1(ev) };
   let prunedHistory: typeof r.history | undefined;
@@ -120,7 +147,7 @@ for (let f = 0; f < k; f++) {
     prunedHistory = p.fineTune?.history;
   }
   // CPU time of the fold's own epochs (from the training histories, so a resumed or reused fold counts them all)
-  entry.seconds = [...r.history, ...(prunedHistory ?? [])].reduce((a, h) => a + h.seconds, 0);
+  entry.seconds = start.seconds + [...r.history, ...(prunedHistory ?? [])].reduce((a, h) => a + h.seconds, 0);
   writeJson(doneFile, entry);
   results.push(entry);
   log(`fold ${f + 1}/${k}: held-out macro F1 ${entry.macroF1.toFixed(4)}${entry.prunedMacroF1 !== undefined ? `, pruned ${entry.prunedMacroF1.toFixed(4)}` : ''} (n ${test.length}, best epoch ${r.bestEpoch}, ${entry.seconds.toFixed(0)} s)`);
@@ -131,7 +158,7 @@ const stats = (v: number[]) => {
 };
 const dense = stats(results.map((r) => r.macroF1));
 const pruned = o.prune ? stats(results.map((r) => r.prunedMacroF1!)) : null;
-const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
+const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
 if (o.out) writeJson(resolve(o.out), summary);
 if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 else {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { JobCancelledError, JobRunner } from './jobRunner.ts';
 import type { JobProgress } from './tasks.ts';
 import { smallChapmanSplit, dataDir } from '../testing/smallDataset.ts';
+import { sharedLabels } from '../data/sharedDataset.ts';
 import { fixtureWeights } from '../testing/parityFixture.ts';
 import { configFor } from '../testing/packageConfig.ts';
 import { loadModelPackage, saveModelPackage } from '../package/modelPackage.ts';
@@ -52,6 +53,27 @@ test('a train job in a worker posts progress, writes a new version and leaves th
   const e = await runner.result<'evaluate'>(ev);
   assert.equal(e.n, names.length);
   assert.equal((e.confusion as number[][]).flat().reduce((a, b) => a + b, 0), names.length);
+});
+
+test('a train job can start from the backbones of another task\'s model: cpsc9 on a chapman4 model keeps its leads, with a fresh 9-class classifier', async () => {
+  const rows = sharedLabels(dataDir, 'cpsc9').filter((r) => !r.source.endsWith('records100')).slice(0, 12);
+  const cpsc9 = { kind: 'shared' as const, dataDir, names: rows.map((r) => r.name) };
+  const params = { task: 'cpsc9', source: cpsc9, mode: 'head' as const, epochs: 1, seed: 3, batchSize: 8, patience: 0, modelsDir: join(tmp, 'transfer') };
+  const r = await runner.result<'train'>(runner.start('train', { ...params, backbonesFrom: parentDir }));
+  const pkg = loadModelPackage(r.dir);
+  assert.equal(pkg.config.task.labelSet, 'cpsc9');
+  assert.deepEqual(pkg.weights.get('classifier.fc.weight')!.shape, [9, 512]);
+  assert.equal(pkg.config.provenance.parent, null);
+  assert.equal((pkg.config.provenance.hyperParameters as { backbonesFrom?: string }).backbonesFrom, 'parent');
+  let leads = 0;
+  for (const [k, t] of fixtureWeights(4)) {
+    if (!k.startsWith('lead')) continue;
+    assert.deepEqual(pkg.weights.get(k)!.data, t.data, `${k}: head mode trains on the donor's frozen backbones`);
+    leads++;
+  }
+  assert.ok(leads > 100);
+  await assert.rejects(runner.result(runner.start('train', { ...params, parent: parentDir })), /chapman4 model cannot be fine-tuned for cpsc9/);
+  await assert.rejects(runner.result(runner.start('train', { ...params, parent: parentDir, backbonesFrom: parentDir })), /not both/);
 });
 
 test('cancel stops a running job at the next batch; no version is written', async () => {

@@ -12,7 +12,7 @@ import { defaultPreprocessing, taskFor, type ModelConfig, type WeightStorage } f
 import { createInferenceEngine, windowProbabilities, type EnginePreference, type InferenceEngine } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
 import { evaluateMultilabel, evaluateSingleLabel, argmax, type Evaluation } from '../metrics.ts';
-import { initialWeights } from '../network/params.ts';
+import { initialWeights, transferredWeights } from '../network/params.ts';
 import { activeBackendLabel, initBackend } from '../backend.ts';
 import { train, type TrainMode, type TrainProgress } from '../training/trainer.ts';
 import { stratifiedSplit } from '../training/split.ts';
@@ -220,6 +220,8 @@ export interface TrainParams {
   source: DataSourceSpec;
   /** Parent package folder; absent: train from scratch (PyTorch-default initialisation with `seed`). */
   parent?: string | null;
+  /** A package of any label set whose backbones and attention start the run, the classifier fresh (not with `parent`). */
+  backbonesFrom?: string | null;
   mode?: TrainMode;
   epochs?: number;
   seed?: number;
@@ -255,12 +257,15 @@ export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJo
   const task = taskFor(p.task);
   const mode = p.mode ?? 'full';
   const seed = p.seed ?? 22;
+  if (p.parent && p.backbonesFrom) throw new Error('give a parent to fine-tune or a model to take backbones from, not both');
   const parent = p.parent ? loadModelPackage(p.parent) : null;
-  if (parent && parent.config.task.labelSet !== p.task) throw new Error(`${p.parent}: a ${parent.config.task.labelSet} model cannot be fine-tuned for ${p.task}`);
-  const parentWeights = parent ? parent.weights : initialWeights(task.classes.length, seed);
+  if (parent && parent.config.task.labelSet !== p.task) throw new Error(`${p.parent}: a ${parent.config.task.labelSet} model cannot be fine-tuned for ${p.task} (--backbones-from takes its backbones)`);
+  const donor = p.backbonesFrom ? loadModelPackage(p.backbonesFrom) : null;
+  const parentWeights = parent ? parent.weights : donor ? transferredWeights(donor.weights, p.backbonesFrom!, task.classes.length, seed) : initialWeights(task.classes.length, seed);
   const { records } = await resolveSource(p.source, p.task, true);
   const { train: trainSet, val: valSet } = stratifiedSplit(records.map((r) => ({ ...r, target: r.target! })), p.valFraction ?? 0.2, seed);
-  const run = { task: p.task, parent: parent?.config.version ?? null, mode, seed, epochs: p.epochs ?? 70, bs: p.batchSize, lr: p.lr, crops: p.crops, keys: records.map((r) => r.key) };
+  const backbonesFrom = donor?.config.version ?? null;
+  const run = { task: p.task, parent: parent?.config.version ?? null, ...(backbonesFrom ? { backbonesFrom } : {}), mode, seed, epochs: p.epochs ?? 70, bs: p.batchSize, lr: p.lr, crops: p.crops, keys: records.map((r) => r.key) };
   const version = p.version ?? `${p.task}-${mode}-s${seed}-${hashOf(run)}`;
   const dir = join(p.modelsDir, version);
   if (existsSync(dir)) {
@@ -298,7 +303,7 @@ export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJo
         parent: parent?.config.version ?? null,
         dataset: p.source.kind === 'archive' ? resolve(p.source.file) : p.source.kind === 'shared' ? resolve(p.source.dataDir) : 'inline',
         splitIds: { train: trainSet.map((e) => e.recordId ?? e.key), val: valSet.map((e) => e.recordId ?? e.key) },
-        hyperParameters: { mode, epochs: p.epochs ?? 70, batchSize: p.batchSize ?? (mode === 'head' ? 64 : 16), lr: p.lr ?? 1e-3, lrMin: 1e-4, tMax: 40, weightDecay: 5e-5, leadDrop: 0.5, classWeighting: true, patience: p.patience ?? 15, crops: p.crops ?? false },
+        hyperParameters: { mode, epochs: p.epochs ?? 70, batchSize: p.batchSize ?? (mode === 'head' ? 64 : 16), lr: p.lr ?? 1e-3, lrMin: 1e-4, tMax: 40, weightDecay: 5e-5, leadDrop: 0.5, classWeighting: true, patience: p.patience ?? 15, crops: p.crops ?? false, ...(backbonesFrom ? { backbonesFrom } : {}) },
         seed,
         engine: 'tfjs',
         backend: `tfjs-${backend}`,

@@ -164,3 +164,20 @@ export function initialWeights(numClasses: number, seed: number): NamedWeights {
   }
   return out;
 }
+
+/**
+ * Transfer between tasks: the backbones and lead attention of `source` (a model of any label set), with a
+ * fresh classifier for `numClasses` as initialWeights(numClasses, seed) would draw it. The lead features
+ * an ECG teaches do not depend on which labels were asked of them; the classifier does.
+ */
+export function transferredWeights(source: NamedWeights, sourceName: string, numClasses: number, seed: number): NamedWeights {
+  const out = initialWeights(numClasses, seed);
+  for (const [name, fresh] of out) {
+    if (name.startsWith('classifier.')) continue;
+    const t = source.get(name);
+    if (!t) throw new WeightsMismatchError(sourceName, `missing tensor ${name}`);
+    if (t.shape.join(',') !== fresh.shape.join(',')) throw new WeightsMismatchError(sourceName, `${name} has shape [${t.shape}], expected [${fresh.shape}]`);
+    out.set(name, { shape: [...t.shape], data: Float32Array.from(t.data) });
+  }
+  return out;
+}

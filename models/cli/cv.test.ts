@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const script = fileURLToPath(new URL('./cv.ts', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'x3ecg-cv-'));
+test.after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cv(args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// one small source, head mode and one epoch: the plumbing, not the figures
+const args = ['--task', 'chapman4', '--sources', 'georgia', '--folds', '2', '--epochs', '1', '--mode', 'head', '--pretrain-task', 'cpsc9', '--state', join(tmp, 'state'), '--out', join(tmp, 'cv.json')];
+
+test('cv trains each fold from the other task\'s backbones, prints per-fold and mean macro F1, and a rerun resumes from the kept folds', () => {
+  const first = cv(args);
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stderr, /cv chapman4: 23 records from georgia, 2 folds/);
+  assert.match(first.stderr, /fold 1: cpsc9 pretrained on \d+ records/);
+  assert.match(first.stdout, /^fold 1: macro F1 0\.\d{4}/m);
+  assert.match(first.stdout, /^mean macro F1 0\.\d{4} ± \d\.\d{4}$/m);
+  const summary = JSON.parse(readFileSync(join(tmp, 'cv.json'), 'utf8'));
+  assert.equal(summary.pretrainTask, 'cpsc9');
+  assert.equal(summary.perFold.length, 2);
+  assert.equal(summary.perFold.reduce((a: number, f: { n: number }) => a + f.n, 0), 23);
+  assert.ok(existsSync(join(tmp, 'state', 'fold1', 'pretrain-cpsc9')));
+  assert.ok(existsSync(join(tmp, 'state', 'fold1-from-cpsc9.json')));
+
+  const again = cv(args);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, /fold 1\/2: done earlier/);
+  assert.match(again.stderr, /fold 2\/2: done earlier/);
+  assert.doesNotMatch(again.stderr, /pretraining epoch/);
+  assert.deepEqual(JSON.parse(readFileSync(join(tmp, 'cv.json'), 'utf8')).perFold, summary.perFold);
+});
+
+test('cv refuses to pretrain on its own task, saying why', () => {
+  const r = cv(['--task', 'cpsc9', '--pretrain-task', 'cpsc9', '--state', join(tmp, 'refused')]);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /--pretrain-task names the other task/);
+});
