@@ -6,8 +6,8 @@
  * folds (a stratified fifth of them kept for early stopping and thresholds), score the held-out fold;
  * with --prune, also 80 %-prune + masked fine-tune epochs and score again. With --pretrain-task, each
  * fold first trains the other task on its labelled records (same sources) minus the held-out fold, and
- * starts from those backbones (transferredWeights): what one label set teaches the other, without a leak. Prints per-fold and mean ± sd
- * macro F1. Hours of CPU: every fold checkpoints each epoch under --state and a finished fold's result is
+ * starts from those backbones (transferredWeights): what one label set teaches the other, without a leak.
+ * Prints per-fold and mean ± sd macro F1. Hours of CPU: every fold checkpoints each epoch under --state and a finished fold's result is
  * kept there, so rerunning the same command resumes where it stopped. --out writes the summary JSON.
  */
 import { parseArgs } from 'node:util';

@@ -37,6 +37,10 @@ test('the model report states scores, confusion, size, provenance, cross-validat
   // a distilled prune says so
   const distilled = renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, pruneDistill: { alpha: 0.5, temperature: 2 } }] });
   assert.match(distilled, /80 %-pruned \+ 10 epochs distilled from the dense model: 0\.600 ± 0\.071/);
+  // so does a run whose folds started from the other task's backbones
+  const transferred = renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, pretrainTask: 'cpsc9' }] });
+  assert.match(transferred, /10 s crops, backbones from cpsc9 trained on the other folds, /);
+  assert.doesNotMatch(md, /backbones from/);
   assert.match(md, /\| 2 \| 20 \| 0\.700 \| 0\.650 \| 35 \| 11\.0 \|/);
   assert.match(md, /\*\*SB\*\*: rare here \(1 records\)/);
   assert.doesNotMatch(md, /undefined|NaN/);
