@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { initBackend } from '../backend.ts';
 import { fixtureWeights } from '../testing/parityFixture.ts';
 import { smallChapmanSplit } from '../testing/smallDataset.ts';
-import { CancelledError, makeBatches, train, type TrainProgress } from './trainer.ts';
+import { CancelledError, makeBatches, train, trainingFinished, TRAIN_DEFAULTS, type TrainProgress } from './trainer.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'x3ecg-train-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -79,4 +79,17 @@ test('last-stage fine-tune moves stage 3 and the head only', async () => {
     if (/^lead\d\.stage[012]\./.test(k) || k.includes('.stem.')) assert.ok(!moved, `${k} moved`);
     if (/^lead0\.stage3\.block1\.conv2\.pw\.weight$/.test(k) || k === 'lead2.stage3.block0.bn1.running_mean' || k === 'attention.fc1.weight') assert.ok(moved, `${k} did not move`);
   }
+});
+
+test('early stopping waits for the cosine schedule to reach its floor, then stops after `patience` epochs without a better score', () => {
+  const o = { epochs: 70, patience: 15, cosine: true, tMax: 40 };
+  assert.equal(trainingFinished({ epoch: 22, epochsSinceBest: 15 }, o), false, 'an early spike does not end a run mid-anneal');
+  assert.equal(trainingFinished({ epoch: 39, epochsSinceBest: 32 }, o), false);
+  assert.equal(trainingFinished({ epoch: 40, epochsSinceBest: 33 }, o), true);
+  assert.equal(trainingFinished({ epoch: 55, epochsSinceBest: 14 }, o), false);
+  assert.equal(trainingFinished({ epoch: 55, epochsSinceBest: 15 }, o), true);
+  assert.equal(trainingFinished({ epoch: 70, epochsSinceBest: 0 }, o), true, 'the last epoch ends it');
+  assert.equal(trainingFinished({ epoch: 22, epochsSinceBest: 15 }, { ...o, cosine: false }), true, 'a constant learning rate stops on patience alone');
+  assert.equal(trainingFinished({ epoch: 60, epochsSinceBest: 60 }, { ...o, patience: 0 }), false, 'patience 0 never stops early');
+  assert.equal(TRAIN_DEFAULTS.tMax, 40);
 });
