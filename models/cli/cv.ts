@@ -1,6 +1,6 @@
 /**
  * npm run cv -- --task chapman4|cpsc9 [--folds 5] [--sources LIST] [--data DIR] [--mode full|last-stage|head]
- *   [--epochs 70] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--prune-schedule one-shot|gradual] [--prune-distill]
+ *   [--epochs 70] [--patience 15] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--prune-schedule one-shot|gradual] [--prune-distill]
  *   [--pretrain-task chapman4|cpsc9] [--state DIR] [--out FILE] [--json]
  * k-fold cross-validation with the engine's own pipeline: for each fold, train from scratch on the other
  * folds (a stratified fifth of them kept for early stopping and thresholds), score the held-out fold;
@@ -18,7 +18,7 @@ import { initBackend, activeBackendLabel } from '../backend.ts';
 import { sharedLabels, readSharedRecord } from '../data/sharedDataset.ts';
 import { initialWeights, transferredWeights } from '../network/params.ts';
 import { taskFor } from '../package/modelConfig.ts';
-import { train, type TrainExample, type TrainMode } from '../training/trainer.ts';
+import { train, TRAIN_DEFAULTS, type TrainExample, type TrainMode } from '../training/trainer.ts';
 import { stratifiedFolds, stratifiedSplit } from '../training/split.ts';
 import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
 import { DISTILL_DEFAULTS } from '../training/distillation.ts';
@@ -35,6 +35,8 @@ const { values: o } = parseArgs({
     data: { type: 'string', default: fileURLToPath(new URL('../../../shared/data', import.meta.url)) },
     mode: { type: 'string', default: 'full' },
     epochs: { type: 'string', default: '70' },
+    // the trainer's early stopping (after the cosine floor); 0 runs every epoch, as the authors' recipe does
+    patience: { type: 'string', default: String(TRAIN_DEFAULTS.patience) },
     seed: { type: 'string', default: '22' },
     'batch-size': { type: 'string' },
     crops: { type: 'boolean', default: false },
@@ -62,7 +64,10 @@ const examples: (TrainExample & { patientId: string | null })[] = rows.map((r) =
 const folds = stratifiedFolds(examples, k, seed);
 const donorTask = o['pretrain-task'] ? taskFor(o['pretrain-task']) : null;
 if (donorTask && donorTask.labelSet === task.labelSet) throw new Error('--pretrain-task names the other task');
-const fromTag = donorTask ? `-from-${donorTask.labelSet}` : '';
+const patience = Number(o.patience);
+if (!Number.isInteger(patience) || patience < 0) throw new Error('--patience is a whole number of epochs (0: never stop early)');
+// runs that differ only in these keep their folds apart in one state folder; the default adds no tag
+const fromTag = `${donorTask ? `-from-${donorTask.labelSet}` : ''}${patience !== TRAIN_DEFAULTS.patience ? `-patience${patience}` : ''}`;
 const pruneEpochs = Number(o['prune-epochs']);
 const schedule = o['prune-schedule'] as PruneSchedule;
 if (schedule !== 'one-shot' && schedule !== 'gradual') throw new Error('--prune-schedule is one-shot or gradual');
@@ -100,16 +105,16 @@ async function score(weights: NamedWeights, test: TrainExample[], thresholds: nu
 }
 
 /** The other task trained on its records outside the held-out fold; its backbones start this fold. */
-async function pretrainedStart(f: number, heldOut: Set<string>, common: { batchSize: number; crops: boolean; seed: number }): Promise<{ weights: NamedWeights; seconds: number }> {
+async function pretrainedStart(f: number, heldOut: Set<string>, common: { batchSize: number; crops: boolean; seed: number; patience: number }): Promise<{ weights: NamedWeights; seconds: number }> {
   const donor = donorTask!;
   const rows = sharedLabels(o.data!, donor.labelSet).filter((r) => (!sources || sources.includes(r.source)) && !heldOut.has(r.name));
   const { train: tr, val } = stratifiedSplit(rows.map((r) => ({ key: r.name, load: () => readSharedRecord(o.data!, r.name), target: r.classes })), 0.2, seed + f);
   const d = await train(initialWeights(donor.classes.length, seed + f), tr, val, {
+    mode,
     ...common,
     numClasses: donor.classes.length,
     multilabel: donor.multilabel,
     predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, donor.multilabel, windows),
-    mode,
     epochs: Number(o.epochs),
     checkpointDir: join(stateDir, `fold${f + 1}`, `pretrain-${donor.labelSet}`),
     onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} ${donor.labelSet} pretraining epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`),
@@ -131,9 +136,9 @@ for (let f = 0; f < k; f++) {
   const test = folds[f];
   const rest = folds.filter((_, i) => i !== f).flat();
   const { train: tr, val } = stratifiedSplit(rest, 0.2, seed + f);
-  const common = { numClasses: task.classes.length, multilabel: task.multilabel, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f, predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, task.multilabel, windows) };
+  const common = { numClasses: task.classes.length, multilabel: task.multilabel, patience, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f, predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, task.multilabel, windows) };
   const start = donorTask ? await pretrainedStart(f, new Set(test.map((e) => e.key)), common) : { weights: initialWeights(task.classes.length, seed + f), seconds: 0 };
-  const r = await train(start.weights, tr, val, { ...common, mode, epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${fromTag}`), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
+  const r = await train(start.weights, tr, val, { mode, ...common, epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${fromTag}`), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
   const ev = await score(r.weights, test, r.thresholds);
   const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: ev.macroF1, seconds: 0, bestEpoch: r.bestEpoch, perClassF1: perClassF1(ev) };
   let prunedHistory: typeof r.history | undefined;
@@ -158,7 +163,7 @@ const stats = (v: number[]) => {
 };
 const dense = stats(results.map((r) => r.macroF1));
 const pruned = o.prune ? stats(results.map((r) => r.prunedMacroF1!)) : null;
-const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
+const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), patience, crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
 if (o.out) writeJson(resolve(o.out), summary);
 if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 else {
