@@ -45,3 +45,29 @@ test('cv refuses to pretrain on its own task, saying why', () => {
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /--pretrain-task names the other task/);
 });
+
+test('cv --trace records every epoch\'s validation and held-out probabilities, and the selection study reads them', () => {
+  const trace = join(tmp, 'trace.json');
+  const r = cv(['--task', 'chapman4', '--sources', 'georgia', '--folds', '2', '--epochs', '2', '--mode', 'last-stage', '--state', join(tmp, 'traced'), '--trace', trace]);
+  assert.equal(r.status, 0, r.stderr);
+  const t = JSON.parse(readFileSync(trace, 'utf8'));
+  assert.equal(t.task, 'chapman4');
+  assert.equal(t.folds.length, 2);
+  for (const f of t.folds) {
+    assert.equal(f.epochs.length, 2);
+    for (const e of f.epochs) {
+      assert.equal(e.val.length, f.valTargets.length);
+      assert.equal(e.heldOut.length, f.heldOutTargets.length);
+      for (const p of [...e.val, ...e.heldOut]) assert.ok(Math.abs(p.reduce((a: number, b: number) => a + b, 0) - 1) < 1e-4, 'softmax rows');
+    }
+  }
+  assert.equal(t.folds[0].heldOutTargets.length + t.folds[1].heldOutTargets.length, 23);
+  const s = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../profiling/selectionStudy.ts', import.meta.url)), trace, '--json'], { encoding: 'utf8' });
+  assert.equal(s.status, 0, s.stderr);
+  const rows = JSON.parse(s.stdout).rows as { epochRule: string; perFold: { epoch: number }[] }[];
+  assert.deepEqual(rows.map((x) => x.epochRule), ['best val F1', 'lowest val loss', 'last epoch']);
+  assert.deepEqual(rows[2].perFold.map((f) => f.epoch), [2, 2]);
+  const head = cv(['--task', 'chapman4', '--mode', 'head', '--trace', trace, '--state', join(tmp, 'head')]);
+  assert.notEqual(head.status, 0);
+  assert.match(head.stderr, /--trace needs mode full or last-stage/);
+});

@@ -1,7 +1,7 @@
 /**
  * npm run cv -- --task chapman4|cpsc9 [--folds 5] [--sources LIST] [--data DIR] [--mode full|last-stage|head]
  *   [--epochs 70] [--patience 15] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--prune-schedule one-shot|gradual] [--prune-distill]
- *   [--pretrain-task chapman4|cpsc9] [--state DIR] [--out FILE] [--json]
+ *   [--pretrain-task chapman4|cpsc9] [--state DIR] [--out FILE] [--trace FILE] [--json]
  * k-fold cross-validation with the engine's own pipeline: for each fold, train from scratch on the other
  * folds (a stratified fifth of them kept for early stopping and thresholds), score the held-out fold;
  * with --prune, also 80 %-prune + masked fine-tune epochs and score again. With --pretrain-task, each
@@ -9,6 +9,9 @@
  * starts from those backbones (transferredWeights): what one label set teaches the other, without a leak.
  * Prints per-fold and mean ± sd macro F1. Hours of CPU: every fold checkpoints each epoch under --state and a finished fold's result is
  * kept there, so rerunning the same command resumes where it stopped. --out writes the summary JSON.
+ * --trace FILE also records, for every fold trained start to end in this run, each epoch's validation and
+ * held-out probabilities: what models/profiling/selectionStudy.ts compares model-selection rules on.
+ * They never select anything here.
  */
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -47,6 +50,7 @@ const { values: o } = parseArgs({
     'pretrain-task': { type: 'string' },
     state: { type: 'string' },
     out: { type: 'string' },
+    trace: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -64,6 +68,7 @@ const examples: (TrainExample & { patientId: string | null })[] = rows.map((r) =
 const folds = stratifiedFolds(examples, k, seed);
 const donorTask = o['pretrain-task'] ? taskFor(o['pretrain-task']) : null;
 if (donorTask && donorTask.labelSet === task.labelSet) throw new Error('--pretrain-task names the other task');
+if (o.trace && mode === 'head') throw new Error('--trace needs mode full or last-stage: head mode validates on cached features');
 const patience = Number(o.patience);
 if (!Number.isInteger(patience) || patience < 0) throw new Error('--patience is a whole number of epochs (0: never stop early)');
 // runs that differ only in these keep their folds apart in one state folder; the default adds no tag
@@ -86,22 +91,32 @@ function writeJson(file: string, value: unknown): void {
 const log = (s: string) => process.stderr.write(`${s}\n`);
 log(`cv ${o.task}: ${examples.length} records${sources ? ` from ${sources.join(',')}` : ''}, ${k} folds, mode ${mode}, ${o.epochs} epochs, backend ${activeBackendLabel()}`);
 
-async function score(weights: NamedWeights, test: TrainExample[], thresholds: number[] | null): Promise<Evaluation> {
+/** Per record, its class probabilities averaged over its 10 s windows (the first window only without --crops). */
+async function recordProbabilities(weights: NamedWeights, records: TrainExample[]): Promise<number[][]> {
   const eng = await createInferenceEngine(weights, task.multilabel);
   try {
     const probs: number[][] = [];
-    for (const ex of test) {
-      const p = await eng.predict(windowsOf(ex.load(), mw));
-      probs.push(p[0].probabilities.map((_, c) => p.reduce((a, q) => a + q.probabilities[c], 0) / p.length));
-    }
-    if (task.multilabel) {
-      const truth = test.map((e) => task.classes.map((_, c) => (e.target.includes(c) ? 1 : 0)));
-      return evaluateMultilabel(task.classes, truth, probs, thresholds ?? task.classes.map(() => 0.5));
-    }
-    return evaluateSingleLabel(task.classes, test.map((e) => e.target[0]), probs);
+    for (const ex of records) probs.push(meanOverWindows(await eng.predict(windowsOf(ex.load(), mw))));
+    return probs;
   } finally {
     await eng.dispose();
   }
+}
+const meanOverWindows = (p: { probabilities: number[] }[]) => p[0].probabilities.map((_, c) => p.reduce((a, q) => a + q.probabilities[c], 0) / p.length);
+const truthOf = (records: TrainExample[]) => records.map((e) => task.classes.map((_, c) => (e.target.includes(c) ? 1 : 0)));
+
+async function score(weights: NamedWeights, test: TrainExample[], thresholds: number[] | null): Promise<Evaluation> {
+  const probs = await recordProbabilities(weights, test);
+  if (task.multilabel) return evaluateMultilabel(task.classes, truthOf(test), probs, thresholds ?? task.classes.map(() => 0.5));
+  return evaluateSingleLabel(task.classes, test.map((e) => e.target[0]), probs);
+}
+
+/** A fold's dense training, epoch by epoch (--trace). */
+export interface FoldTrace {
+  fold: number;
+  valTargets: number[][];
+  heldOutTargets: number[][];
+  epochs: { val: number[][]; heldOut: number[][] }[];
 }
 
 /** The other task trained on its records outside the held-out fold; its backbones start this fold. */
@@ -138,7 +153,19 @@ for (let f = 0; f < k; f++) {
   const { train: tr, val } = stratifiedSplit(rest, 0.2, seed + f);
   const common = { numClasses: task.classes.length, multilabel: task.multilabel, patience, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f, predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, task.multilabel, windows) };
   const start = donorTask ? await pretrainedStart(f, new Set(test.map((e) => e.key)), common) : { weights: initialWeights(task.classes.length, seed + f), seconds: 0 };
-  const r = await train(start.weights, tr, val, { mode, ...common, epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${fromTag}`), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
+  const traceFile = join(stateDir, `fold${f + 1}-trace${fromTag}.json`);
+  const traced: FoldTrace['epochs'] = [];
+  const valWindows = o.trace ? val.map((e) => windowsOf(e.load(), mw).length) : [];
+  const tracing = async (w: NamedWeights, windows: Float32Array[]) => {
+    const p = await common.predictWindows(w, windows);
+    let k = 0;
+    const perRecord = valWindows.map((n) => meanOverWindows(p.slice(k, (k += n)).map((probabilities) => ({ probabilities }))));
+    traced.push({ val: perRecord, heldOut: await recordProbabilities(w, test) });
+    return p;
+  };
+  const r = await train(start.weights, tr, val, { mode, ...common, ...(o.trace ? { predictWindows: tracing } : {}), epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${fromTag}`), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
+  if (o.trace && r.resumedFrom === 0) writeJson(traceFile, { fold: f + 1, valTargets: val.map((e) => e.target), heldOutTargets: test.map((e) => e.target), epochs: traced.slice(0, r.epochsRun) } satisfies FoldTrace);
+  else if (o.trace) log(`  fold ${f + 1}: not traced (it resumed from epoch ${r.resumedFrom}; the trace needs every epoch)`);
   const ev = await score(r.weights, test, r.thresholds);
   const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: ev.macroF1, seconds: 0, bestEpoch: r.bestEpoch, perClassF1: perClassF1(ev) };
   let prunedHistory: typeof r.history | undefined;
@@ -165,6 +192,11 @@ const dense = stats(results.map((r) => r.macroF1));
 const pruned = o.prune ? stats(results.map((r) => r.prunedMacroF1!)) : null;
 const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), patience, crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
 if (o.out) writeJson(resolve(o.out), summary);
+if (o.trace) {
+  const traces = Array.from({ length: k }, (_, f) => join(stateDir, `fold${f + 1}-trace${fromTag}.json`)).filter((t) => existsSync(t));
+  writeJson(resolve(o.trace), { task: o.task, classes: task.classes, multilabel: task.multilabel, folds: traces.map((t) => JSON.parse(readFileSync(t, 'utf8')) as FoldTrace) });
+  log(`trace: ${traces.length} of ${k} folds → ${o.trace}`);
+}
 if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 else {
   for (const r of results) console.log(`fold ${r.fold}: macro F1 ${r.macroF1.toFixed(4)}${r.prunedMacroF1 !== undefined ? ` (pruned ${r.prunedMacroF1.toFixed(4)})` : ''}  n ${r.n}  ${r.seconds.toFixed(0)} s`);
