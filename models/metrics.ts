@@ -104,31 +104,29 @@ export function argmax(v: ArrayLike<number>): number {
   return best;
 }
 
+/** The candidate multilabel thresholds {0.05, 0.10, …, 0.95} (spec §12). */
+export const THRESHOLD_GRID: readonly number[] = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
+
 /**
- * Per-class thresholds in {0.05, …, 0.95} maximising, as the authors scored it, the mean of the
- * positive- and negative-class F1 of that class's binary problem (spec §12). Ties keep the lowest.
+ * For class k, each grid threshold's score as the authors computed it: the mean of the positive- and
+ * negative-class F1 of that class's binary problem (spec §12).
  */
-export function chooseThresholds(truth: number[][], probs: number[][], numClasses: number): number[] {
-  const grid = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
-  return Array.from({ length: numClasses }, (_, k) => {
-    let best = 0.5;
-    let bestScore = -1;
-    for (const t of grid) {
-      let tp = 0, fp = 0, fn = 0, tn = 0;
-      probs.forEach((p, i) => {
-        const pred = p[k] >= t;
-        const pos = truth[i][k] === 1;
-        if (pred && pos) tp++;
-        else if (pred) fp++;
-        else if (pos) fn++;
-        else tn++;
-      });
-      const score = (prf(tp, fp, fn).f1 + prf(tn, fn, fp).f1) / 2;
-      if (score > bestScore) {
-        bestScore = score;
-        best = t;
-      }
-    }
-    return best;
+export function thresholdScores(truth: number[][], probs: number[][], k: number): number[] {
+  return THRESHOLD_GRID.map((t) => {
+    let tp = 0, fp = 0, fn = 0, tn = 0;
+    probs.forEach((p, i) => {
+      const pred = p[k] >= t;
+      const pos = truth[i][k] === 1;
+      if (pred && pos) tp++;
+      else if (pred) fp++;
+      else if (pos) fn++;
+      else tn++;
+    });
+    return (prf(tp, fp, fn).f1 + prf(tn, fn, fp).f1) / 2;
   });
+}
+
+/** Per-class thresholds with the best thresholdScores; ties keep the lowest, as the authors' loop does. */
+export function chooseThresholds(truth: number[][], probs: number[][], numClasses: number): number[] {
+  return Array.from({ length: numClasses }, (_, k) => THRESHOLD_GRID[argmax(thresholdScores(truth, probs, k))]);
 }

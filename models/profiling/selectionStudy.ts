@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel } from '../metrics.ts';
+import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, THRESHOLD_GRID, thresholdScores } from '../metrics.ts';
 import type { FoldTrace } from '../cli/cv.ts';
 
 interface Trace {
@@ -23,26 +23,12 @@ interface Trace {
   folds: FoldTrace[];
 }
 
-const GRID = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
-
 /** The authors' per-class score, but the middle of the grid values that reach its best, not the first. */
 export function plateauMiddleThresholds(truth: number[][], probs: number[][], numClasses: number): number[] {
   return Array.from({ length: numClasses }, (_, k) => {
-    const scores = GRID.map((t) => {
-      let tp = 0, fp = 0, fn = 0, tn = 0;
-      probs.forEach((p, i) => {
-        const pred = p[k] >= t;
-        const pos = truth[i][k] === 1;
-        if (pred && pos) tp++;
-        else if (pred) fp++;
-        else if (pos) fn++;
-        else tn++;
-      });
-      const f1 = (a: number, b: number, c: number) => (a + b + c === 0 ? 1 : (2 * a) / (2 * a + b + c));
-      return (f1(tp, fp, fn) + f1(tn, fn, fp)) / 2;
-    });
+    const scores = thresholdScores(truth, probs, k);
     const best = Math.max(...scores);
-    const plateau = GRID.filter((_, i) => scores[i] >= best - 1e-12);
+    const plateau = THRESHOLD_GRID.filter((_, i) => scores[i] >= best - 1e-12);
     return plateau[Math.floor(plateau.length / 2)];
   });
 }
