@@ -91,22 +91,25 @@ function writeJson(file: string, value: unknown): void {
 const log = (s: string) => process.stderr.write(`${s}\n`);
 log(`cv ${o.task}: ${examples.length} records${sources ? ` from ${sources.join(',')}` : ''}, ${k} folds, mode ${mode}, ${o.epochs} epochs, backend ${activeBackendLabel()}`);
 
-/** Per record, its class probabilities averaged over its 10 s windows (the first window only without --crops). */
-async function recordProbabilities(weights: NamedWeights, records: TrainExample[]): Promise<number[][]> {
+/** A record's 10 s windows (the first one only without --crops). */
+const windowsOfRecord = (ex: TrainExample) => windowsOf(ex.load(), mw);
+
+/** Per record, its class probabilities averaged over its windows. */
+async function recordProbabilities(weights: NamedWeights, windowsPerRecord: Float32Array[][]): Promise<number[][]> {
   const eng = await createInferenceEngine(weights, task.multilabel);
   try {
     const probs: number[][] = [];
-    for (const ex of records) probs.push(meanOverWindows(await eng.predict(windowsOf(ex.load(), mw))));
+    for (const windows of windowsPerRecord) probs.push(meanOverWindows((await eng.predict(windows)).map((p) => p.probabilities)));
     return probs;
   } finally {
     await eng.dispose();
   }
 }
-const meanOverWindows = (p: { probabilities: number[] }[]) => p[0].probabilities.map((_, c) => p.reduce((a, q) => a + q.probabilities[c], 0) / p.length);
+const meanOverWindows = (p: number[][]) => p[0].map((_, c) => p.reduce((a, q) => a + q[c], 0) / p.length);
 const truthOf = (records: TrainExample[]) => records.map((e) => task.classes.map((_, c) => (e.target.includes(c) ? 1 : 0)));
 
 async function score(weights: NamedWeights, test: TrainExample[], thresholds: number[] | null): Promise<Evaluation> {
-  const probs = await recordProbabilities(weights, test);
+  const probs = await recordProbabilities(weights, test.map(windowsOfRecord));
   if (task.multilabel) return evaluateMultilabel(task.classes, truthOf(test), probs, thresholds ?? task.classes.map(() => 0.5));
   return evaluateSingleLabel(task.classes, test.map((e) => e.target[0]), probs);
 }
@@ -155,12 +158,14 @@ for (let f = 0; f < k; f++) {
   const start = donorTask ? await pretrainedStart(f, new Set(test.map((e) => e.key)), common) : { weights: initialWeights(task.classes.length, seed + f), seconds: 0 };
   const traceFile = join(stateDir, `fold${f + 1}-trace${fromTag}.json`);
   const traced: FoldTrace['epochs'] = [];
-  const valWindows = o.trace ? val.map((e) => windowsOf(e.load(), mw).length) : [];
+  // read once: the trace scores them every epoch
+  const valWindows = o.trace ? val.map((e) => windowsOfRecord(e).length) : [];
+  const heldOutWindows = o.trace ? test.map(windowsOfRecord) : [];
   const tracing = async (w: NamedWeights, windows: Float32Array[]) => {
     const p = await common.predictWindows(w, windows);
     let k = 0;
-    const perRecord = valWindows.map((n) => meanOverWindows(p.slice(k, (k += n)).map((probabilities) => ({ probabilities }))));
-    traced.push({ val: perRecord, heldOut: await recordProbabilities(w, test) });
+    const perRecord = valWindows.map((n) => meanOverWindows(p.slice(k, (k += n))));
+    traced.push({ val: perRecord, heldOut: await recordProbabilities(w, heldOutWindows) });
     return p;
   };
   const r = await train(start.weights, tr, val, { mode, ...common, ...(o.trace ? { predictWindows: tracing } : {}), epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${fromTag}`), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
