@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auroc, chooseThresholds, evaluateMultilabel, evaluateSingleLabel } from './metrics.ts';
+import { auroc, chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup } from './metrics.ts';
 
 test('single-label metrics: confusion, per-class and macro F1 worked by hand', () => {
   // truth: 0,0,1,1,2 ; predictions: 0,1,1,1,0
@@ -29,4 +29,12 @@ test('multilabel thresholds are picked per class on the grid, and used in evalua
   assert.equal(e.perClass[0].f1, 1);
   assert.equal(e.perClass[1].f1, 1);
   assert.deepEqual(e.confusion[0], [[2, 0], [0, 2]]);
+});
+
+test('meanPerGroup averages each record over its own windows, in order', () => {
+  const rows = [[1, 0], [0, 1], [0.5, 0.5], [0.25, 0.75], [0.5, 0.5], [0.75, 0.25]];
+  assert.deepEqual(meanPerGroup(rows, [2, 1, 3]), [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]);
+  assert.deepEqual(meanPerGroup(rows, [3, 3]), [[0.5, 0.5], [0.5, 0.5]]);
+  assert.deepEqual(meanPerGroup([[0, 1], [1, 0], [0.5, 0.5], [0.5, 0.5]], [1, 3]), [[0, 1], [2 / 3, 1 / 3]]);
+  assert.deepEqual(meanPerGroup(rows, [1, 5])[0], [1, 0]);
 });

@@ -98,6 +98,17 @@ function summarise(perClass: ClassMetrics[], confusion: number[][] | number[][][
   };
 }
 
+/** Column means of equal-length rows: a record's probabilities averaged over its windows. */
+export function meanRows(rows: readonly number[][]): number[] {
+  return rows[0].map((_, c) => rows.reduce((a, r) => a + r[c], 0) / rows.length);
+}
+
+/** `rows` cut into consecutive groups of `sizes[i]` rows (one per record), each averaged by `meanRows`. */
+export function meanPerGroup(rows: readonly number[][], sizes: readonly number[]): number[][] {
+  let k = 0;
+  return sizes.map((n) => meanRows(rows.slice(k, (k += n))));
+}
+
 export function argmax(v: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;

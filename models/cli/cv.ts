@@ -27,7 +27,7 @@ import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
 import { DISTILL_DEFAULTS } from '../training/distillation.ts';
 import { createInferenceEngine, windowProbabilities } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
-import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, type Evaluation } from '../metrics.ts';
+import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, meanRows, type Evaluation } from '../metrics.ts';
 import type { NamedWeights } from '../weights.ts';
 
 const { values: o } = parseArgs({
@@ -99,13 +99,12 @@ async function recordProbabilities(weights: NamedWeights, windowsPerRecord: Floa
   const eng = await createInferenceEngine(weights, task.multilabel);
   try {
     const probs: number[][] = [];
-    for (const windows of windowsPerRecord) probs.push(meanOverWindows((await eng.predict(windows)).map((p) => p.probabilities)));
+    for (const windows of windowsPerRecord) probs.push(meanRows((await eng.predict(windows)).map((p) => p.probabilities)));
     return probs;
   } finally {
     await eng.dispose();
   }
 }
-const meanOverWindows = (p: number[][]) => p[0].map((_, c) => p.reduce((a, q) => a + q[c], 0) / p.length);
 const truthOf = (records: TrainExample[]) => records.map((e) => task.classes.map((_, c) => (e.target.includes(c) ? 1 : 0)));
 
 async function score(weights: NamedWeights, test: TrainExample[], thresholds: number[] | null): Promise<Evaluation> {
@@ -163,9 +162,7 @@ for (let f = 0; f < k; f++) {
   const heldOutWindows = o.trace ? test.map(windowsOfRecord) : [];
   const tracing = async (w: NamedWeights, windows: Float32Array[]) => {
     const p = await common.predictWindows(w, windows);
-    let k = 0;
-    const perRecord = valWindows.map((n) => meanOverWindows(p.slice(k, (k += n))));
-    traced.push({ val: perRecord, heldOut: await recordProbabilities(w, heldOutWindows) });
+    traced.push({ val: meanPerGroup(p, valWindows), heldOut: await recordProbabilities(w, heldOutWindows) });
     return p;
   };
   const r = await train(start.weights, tr, val, { mode, ...common, ...(o.trace ? { predictWindows: tracing } : {}), epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${fromTag}`), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });

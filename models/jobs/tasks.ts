@@ -11,7 +11,7 @@ import { loadModelPackage, packageSizeOnDisk, saveModelPackage, type ModelPackag
 import { defaultPreprocessing, taskFor, type ModelConfig, type WeightStorage } from '../package/modelConfig.ts';
 import { createInferenceEngine, windowProbabilities, type EnginePreference, type InferenceEngine } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
-import { evaluateMultilabel, evaluateSingleLabel, argmax, type Evaluation } from '../metrics.ts';
+import { evaluateMultilabel, evaluateSingleLabel, argmax, meanRows, type Evaluation } from '../metrics.ts';
 import { initialWeights, transferredWeights } from '../network/params.ts';
 import { activeBackendLabel, initBackend } from '../backend.ts';
 import { train, type TrainMode, type TrainProgress } from '../training/trainer.ts';
@@ -64,10 +64,6 @@ export interface PredictionRow {
   error?: string;
 }
 
-function mean(rows: number[][]): number[] {
-  return rows[0].map((_, c) => rows.reduce((a, r) => a + r[c], 0) / rows.length);
-}
-
 async function predictRecords(engine: InferenceEngine, pkg: ModelPackage, records: SourceRecord[], mode: 'first' | 'mean', ctx: JobContext): Promise<PredictionRow[]> {
   const { classes, multilabel, thresholds } = pkg.config.task;
   const out: PredictionRow[] = [];
@@ -92,9 +88,9 @@ async function predictRecords(engine: InferenceEngine, pkg: ModelPackage, record
       }
       const ps = preds.slice(k, k + w.length);
       k += w.length;
-      const probabilities = mean(ps.map((p) => p.probabilities));
+      const probabilities = meanRows(ps.map((p) => p.probabilities));
       const predicted = multilabel ? classes.filter((_, c) => probabilities[c] >= (thresholds?.[c] ?? 0.5)) : [classes[argmax(probabilities)]];
-      out.push({ key: r.key, recordId: r.recordId, probabilities, scores: mean(ps.map((p) => p.scores)), predicted, windows: w.length });
+      out.push({ key: r.key, recordId: r.recordId, probabilities, scores: meanRows(ps.map((p) => p.scores)), predicted, windows: w.length });
     });
     ctx.progress({ phase: 'predict', done: Math.min(i + CHUNK, records.length), total: records.length });
     await new Promise((r) => setImmediate(r));

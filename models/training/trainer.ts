@@ -15,7 +15,7 @@ import { leadAttentionHead } from '../network/leadAttention.ts';
 import { Rng, toTfLayout, type ParamMap } from '../network/params.ts';
 import { randomCrop, resampleTo500, windowsOf, WINDOW, type ModelInput } from '../preprocess.ts';
 import { TfjsModel, stackFeatures, stackWindows } from '../tfjsModel.ts';
-import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel } from '../metrics.ts';
+import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup } from '../metrics.ts';
 import { globalMagnitudeMasks, gradualSparsity, type Masks, type SparsitySchedule } from '../pruning/magnitude.ts';
 import { activeBackendLabel } from '../backend.ts';
 import { Adam, assignArray, cosineLr } from './adam.ts';
@@ -284,14 +284,7 @@ async function validate(model: TfjsModel, items: Float32Array[][], opts: TrainOp
   if (opts.mode === 'head') probs = model.predictFromFeatures(flat).map((p) => p.probabilities);
   else if (opts.predictWindows) probs = await opts.predictWindows(weights ?? model.toWeights(), flat);
   else probs = model.predictWindows(flat, 16).map((p) => p.probabilities);
-  const out: number[][] = [];
-  let k = 0;
-  for (const it of items) {
-    const ps = probs.slice(k, k + it.length);
-    k += it.length;
-    out.push(ps[0].map((_, c) => ps.reduce((a, p) => a + p[c], 0) / ps.length));
-  }
-  return out;
+  return meanPerGroup(probs, items.map((it) => it.length));
 }
 
 function score(val: TrainExample[], probs: number[][], opts: TrainOptions, thresholds?: number[]): number {
