@@ -33,6 +33,8 @@ test('a train job in a worker posts progress, writes a new version and leaves th
   assert.deepEqual(events.filter((e) => e.phase === 'epoch').map((e) => e.epoch), [1, 2, 3]);
   assert.ok(events.filter((e) => e.phase === 'train').every((e) => typeof e.loss === 'number' && e.total > 0));
   assert.equal(r.epochs, 3);
+  // the run checkpointed every epoch; once its package is saved the checkpoint has no use and is gone
+  assert.deepEqual(readdirSync(join(tmp, 'models', '.checkpoints')), []);
   const pkg = loadModelPackage(r.dir);
   assert.equal(pkg.config.provenance.parent, 'parent');
   assert.equal(pkg.config.provenance.origin, 'train');

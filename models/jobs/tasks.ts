@@ -18,6 +18,7 @@ import { train, type TrainMode, type TrainProgress } from '../training/trainer.t
 import { stratifiedSplit } from '../training/split.ts';
 import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
 import { DISTILL_DEFAULTS } from '../training/distillation.ts';
+import { removeCheckpoint } from '../training/checkpoint.ts';
 import { resolveSource, type DataSourceSpec, type SourceRecord } from './dataSource.ts';
 
 export interface JobProgress extends Omit<Partial<TrainProgress>, 'phase'> {
@@ -272,6 +273,7 @@ export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJo
   const backend = await initBackend();
   let featureEngine: InferenceEngine | null = null;
   if (mode === 'head') featureEngine = await createInferenceEngine(parentWeights, task.multilabel, p.engine);
+  const checkpointDir = join(p.modelsDir, '.checkpoints', version);
   try {
     const r = await train(parentWeights, trainSet, valSet, {
       mode,
@@ -283,7 +285,7 @@ export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJo
       lr: p.lr ?? 1e-3,
       patience: p.patience ?? 15,
       crops: p.crops ?? false,
-      checkpointDir: join(p.modelsDir, '.checkpoints', version),
+      checkpointDir,
       cacheDir: join(p.modelsDir, '.feature-cache'),
       extractFeatures: featureEngine ? (w) => featureEngine!.features(w) : undefined,
       predictWindows: (w, windows) => windowProbabilities(w, task.multilabel, windows, p.engine),
@@ -309,6 +311,7 @@ export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJo
       metrics: { valMacroF1: r.valMacroF1, bestEpoch: r.bestEpoch, epochs: r.epochsRun, seconds: r.seconds, history: r.history, nTrain: trainSet.length, nVal: valSet.length },
     };
     saveModelPackage(dir, config, r.weights);
+    removeCheckpoint(checkpointDir);
     return { version, dir, epochs: r.epochsRun, bestEpoch: r.bestEpoch, resumedFrom: r.resumedFrom, seconds: r.seconds, valMacroF1: r.valMacroF1, backend: activeBackendLabel(), featureEngine: featureEngine?.name };
   } finally {
     await featureEngine?.dispose();
@@ -360,6 +363,7 @@ export async function pruneJob(p: PruneParams, ctx: JobContext) {
   await initBackend();
   const before = await evalOn(parent.weights);
   check(ctx);
+  const checkpointDir = join(modelsDir, '.checkpoints', version);
   const out = await pruneAndFineTune(parent.weights, trainSet, valSet, {
     sparsity,
     fineTuneEpochs: p.fineTuneEpochs ?? 5,
@@ -372,7 +376,7 @@ export async function pruneJob(p: PruneParams, ctx: JobContext) {
     seed,
     crops: parent.config.preprocessing.multiWindow === 'mean',
     predictWindows: (w, windows) => windowProbabilities(w, task.multilabel, windows, p.engine),
-    checkpointDir: join(modelsDir, '.checkpoints', version),
+    checkpointDir,
     cacheDir: join(modelsDir, '.feature-cache'),
     onProgress: (e) => ctx.progress(e),
     signal: ctx.signal as AbortSignal,
@@ -390,6 +394,7 @@ export async function pruneJob(p: PruneParams, ctx: JobContext) {
     out.weights,
     { storage },
   );
+  removeCheckpoint(checkpointDir);
   return {
     version,
     dir,

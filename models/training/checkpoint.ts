@@ -60,6 +60,18 @@ function previousCheckpoint(dir: string): string | null {
   return old ? join(dirname(dir), old) : null;
 }
 
+/**
+ * Deletes a run's checkpoint and any leftovers of an interrupted write. Called once the run's model package is
+ * saved: a checkpoint only serves resuming (tens of MB: parameters, best weights and both Adam moments).
+ */
+export function removeCheckpoint(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  if (!existsSync(dirname(dir))) return;
+  for (const f of readdirSync(dirname(dir))) {
+    if (f.startsWith(`${basename(dir)}.old-`) || f.startsWith(`${basename(dir)}.tmp-`)) rmSync(join(dirname(dir), f), { recursive: true, force: true });
+  }
+}
+
 export function loadCheckpoint(checkpointDir: string): Checkpoint | null {
   const dir = existsSync(join(checkpointDir, 'checkpoint.json')) ? checkpointDir : previousCheckpoint(checkpointDir);
   if (!dir) return null;
