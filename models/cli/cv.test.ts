@@ -71,3 +71,17 @@ test('cv --trace records every epoch\'s validation and held-out probabilities, a
   assert.notEqual(head.status, 0);
   assert.match(head.stderr, /--trace needs mode full or last-stage/);
 });
+
+test('cv --lead-drop and --unweighted ablate our two defaults in folds of their own, named in the summary', () => {
+  const state = join(tmp, 'ablation');
+  const r = cv(['--task', 'chapman4', '--sources', 'georgia', '--folds', '2', '--epochs', '1', '--mode', 'head', '--lead-drop', '0', '--unweighted', '--state', state, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.equal(summary.leadDrop, 0);
+  assert.equal(summary.classWeighting, false);
+  assert.ok(existsSync(join(state, 'fold1-leaddrop0-unweighted.json')));
+  assert.ok(!existsSync(join(state, 'fold1.json')), 'the ablation never overwrites the default run\'s folds');
+  const bad = cv(['--task', 'chapman4', '--lead-drop', '1', '--state', join(tmp, 'bad')]);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--lead-drop is a probability in \[0, 1\)/);
+});

@@ -1,7 +1,7 @@
 /**
  * npm run cv -- --task chapman4|cpsc9 [--folds 5] [--sources LIST] [--data DIR] [--mode full|last-stage|head]
  *   [--epochs 70] [--patience 15] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--prune-schedule one-shot|gradual] [--prune-distill]
- *   [--pretrain-task chapman4|cpsc9] [--state DIR] [--out FILE] [--trace FILE] [--json]
+ *   [--pretrain-task chapman4|cpsc9] [--lead-drop 0.5] [--unweighted] [--state DIR] [--out FILE] [--trace FILE] [--json]
  * k-fold cross-validation with the engine's own pipeline: for each fold, train from scratch on the other
  * folds (a stratified fifth of them kept for early stopping and thresholds), score the held-out fold;
  * with --prune, also 80 %-prune + masked fine-tune epochs and score again. With --pretrain-task, each
@@ -11,7 +11,8 @@
  * kept there, so rerunning the same command resumes where it stopped. --out writes the summary JSON.
  * --trace FILE also records, for every fold trained start to end in this run, each epoch's validation and
  * held-out probabilities: what models/profiling/selectionStudy.ts compares model-selection rules on.
- * They never select anything here.
+ * They never select anything here. --lead-drop P and --unweighted (no class weights in the loss) measure
+ * what those two defaults of ours are worth.
  */
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,9 @@ const { values: o } = parseArgs({
     // the trainer's early stopping (after the cosine floor); 0 runs every epoch, as the authors' recipe does
     patience: { type: 'string', default: String(TRAIN_DEFAULTS.patience) },
     seed: { type: 'string', default: '22' },
+    // ablations of our defaults: the probability of dropping a lead, and the loss without class weights
+    'lead-drop': { type: 'string', default: String(TRAIN_DEFAULTS.leadDrop) },
+    unweighted: { type: 'boolean', default: false },
     'batch-size': { type: 'string' },
     crops: { type: 'boolean', default: false },
     prune: { type: 'boolean', default: false },
@@ -71,14 +75,22 @@ if (donorTask && donorTask.labelSet === task.labelSet) throw new Error('--pretra
 if (o.trace && mode === 'head') throw new Error('--trace needs mode full or last-stage: head mode validates on cached features');
 const patience = Number(o.patience);
 if (!Number.isInteger(patience) || patience < 0) throw new Error('--patience is a whole number of epochs (0: never stop early)');
-// runs that differ only in these keep their folds apart in one state folder; the default adds no tag
-const fromTag = `${donorTask ? `-from-${donorTask.labelSet}` : ''}${patience !== TRAIN_DEFAULTS.patience ? `-patience${patience}` : ''}`;
+const leadDrop = Number(o['lead-drop']);
+if (!(leadDrop >= 0 && leadDrop < 1)) throw new Error('--lead-drop is a probability in [0, 1)');
+const classWeighting = !o.unweighted;
+// runs that differ only in these keep their folds apart in one state folder; the defaults add no tag
+const runTag = [
+  donorTask ? `-from-${donorTask.labelSet}` : '',
+  patience !== TRAIN_DEFAULTS.patience ? `-patience${patience}` : '',
+  leadDrop !== TRAIN_DEFAULTS.leadDrop ? `-leaddrop${leadDrop}` : '',
+  classWeighting ? '' : '-unweighted',
+].join('');
 const pruneEpochs = Number(o['prune-epochs']);
 const schedule = o['prune-schedule'] as PruneSchedule;
 if (schedule !== 'one-shot' && schedule !== 'gradual') throw new Error('--prune-schedule is one-shot or gradual');
 // gradual runs sit beside one-shot ones in the same state folder and reuse its dense folds
 const distill = o['prune-distill'] ? DISTILL_DEFAULTS : undefined;
-const pruneTag = `pruned${pruneEpochs}${schedule === 'gradual' ? '-gradual' : ''}${distill ? '-distill' : ''}${fromTag}`;
+const pruneTag = `pruned${pruneEpochs}${schedule === 'gradual' ? '-gradual' : ''}${distill ? '-distill' : ''}${runTag}`;
 const runName = `${o.task}-${sources ? sources.join('+') : 'all'}-${mode}-e${o.epochs}-s${seed}${o.crops ? '-crops' : ''}-k${k}`;
 const stateDir = resolve(o.state ?? join('x3ecg-cv', runName));
 mkdirSync(stateDir, { recursive: true });
@@ -122,7 +134,7 @@ export interface FoldTrace {
 }
 
 /** The other task trained on its records outside the held-out fold; its backbones start this fold. */
-async function pretrainedStart(f: number, heldOut: Set<string>, common: { batchSize: number; crops: boolean; seed: number; patience: number }): Promise<{ weights: NamedWeights; seconds: number }> {
+async function pretrainedStart(f: number, heldOut: Set<string>, common: { batchSize: number; crops: boolean; seed: number; patience: number; leadDrop: number; classWeighting: boolean }): Promise<{ weights: NamedWeights; seconds: number }> {
   const donor = donorTask!;
   const rows = sharedLabels(o.data!, donor.labelSet).filter((r) => (!sources || sources.includes(r.source)) && !heldOut.has(r.name));
   const { train: tr, val } = stratifiedSplit(rows.map((r) => ({ key: r.name, load: () => readSharedRecord(o.data!, r.name), target: r.classes })), 0.2, seed + f);
@@ -143,7 +155,7 @@ async function pretrainedStart(f: number, heldOut: Set<string>, common: { batchS
 const results: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number; perClassF1: Record<string, number>; prunedPerClassF1?: Record<string, number> }[] = [];
 const perClassF1 = (e: Evaluation) => Object.fromEntries(e.perClass.map((c) => [c.class, c.f1]));
 for (let f = 0; f < k; f++) {
-  const doneFile = join(stateDir, `fold${f + 1}${o.prune ? `-${pruneTag}` : fromTag}.json`);
+  const doneFile = join(stateDir, `fold${f + 1}${o.prune ? `-${pruneTag}` : runTag}.json`);
   if (existsSync(doneFile)) {
     const kept = JSON.parse(readFileSync(doneFile, 'utf8')) as (typeof results)[number];
     results.push(kept);
@@ -153,9 +165,9 @@ for (let f = 0; f < k; f++) {
   const test = folds[f];
   const rest = folds.filter((_, i) => i !== f).flat();
   const { train: tr, val } = stratifiedSplit(rest, 0.2, seed + f);
-  const common = { numClasses: task.classes.length, multilabel: task.multilabel, patience, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f, predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, task.multilabel, windows) };
+  const common = { numClasses: task.classes.length, multilabel: task.multilabel, patience, leadDrop, classWeighting, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f, predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, task.multilabel, windows) };
   const start = donorTask ? await pretrainedStart(f, new Set(test.map((e) => e.key)), common) : { weights: initialWeights(task.classes.length, seed + f), seconds: 0 };
-  const traceFile = join(stateDir, `fold${f + 1}-trace${fromTag}.json`);
+  const traceFile = join(stateDir, `fold${f + 1}-trace${runTag}.json`);
   const traced: FoldTrace['epochs'] = [];
   // read once: the trace scores them every epoch
   const valWindows = o.trace ? val.map((e) => windowsOfRecord(e).length) : [];
@@ -165,7 +177,7 @@ for (let f = 0; f < k; f++) {
     traced.push({ val: meanPerGroup(p, valWindows), heldOut: await recordProbabilities(w, heldOutWindows) });
     return p;
   };
-  const r = await train(start.weights, tr, val, { mode, ...common, ...(o.trace ? { predictWindows: tracing } : {}), epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${fromTag}`), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
+  const r = await train(start.weights, tr, val, { mode, ...common, ...(o.trace ? { predictWindows: tracing } : {}), epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${runTag}`), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
   if (o.trace && r.resumedFrom === 0) writeJson(traceFile, { fold: f + 1, valTargets: val.map((e) => e.target), heldOutTargets: test.map((e) => e.target), epochs: traced.slice(0, r.epochsRun) } satisfies FoldTrace);
   else if (o.trace) log(`  fold ${f + 1}: not traced (it resumed from epoch ${r.resumedFrom}; the trace needs every epoch)`);
   const ev = await score(r.weights, test, r.thresholds);
@@ -192,10 +204,10 @@ const stats = (v: number[]) => {
 };
 const dense = stats(results.map((r) => r.macroF1));
 const pruned = o.prune ? stats(results.map((r) => r.prunedMacroF1!)) : null;
-const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), patience, crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
+const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), patience, leadDrop, classWeighting, crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
 if (o.out) writeJson(resolve(o.out), summary);
 if (o.trace) {
-  const traces = Array.from({ length: k }, (_, f) => join(stateDir, `fold${f + 1}-trace${fromTag}.json`)).filter((t) => existsSync(t));
+  const traces = Array.from({ length: k }, (_, f) => join(stateDir, `fold${f + 1}-trace${runTag}.json`)).filter((t) => existsSync(t));
   writeJson(resolve(o.trace), { task: o.task, classes: task.classes, multilabel: task.multilabel, folds: traces.map((t) => JSON.parse(readFileSync(t, 'utf8')) as FoldTrace) });
   log(`trace: ${traces.length} of ${k} folds → ${o.trace}`);
 }

@@ -22,6 +22,9 @@ export interface PruneOptions {
   batchSize?: number;
   seed?: number;
   lr?: number;
+  /** As the parent was trained (TrainOptions); the trainer's defaults when left out. */
+  leadDrop?: number;
+  classWeighting?: boolean;
   /** Fine-tune on random 10 s crops, as the parent was trained (see TrainOptions.crops). */
   crops?: boolean;
   predictWindows?: TrainOptions['predictWindows'];
@@ -66,6 +69,8 @@ export async function pruneAndFineTune(parent: NamedWeights, trainSet: TrainExam
         seed: o.seed ?? 22,
         patience: 0,
         crops: o.crops ?? false,
+        ...(o.leadDrop !== undefined ? { leadDrop: o.leadDrop } : {}),
+        ...(o.classWeighting !== undefined ? { classWeighting: o.classWeighting } : {}),
         predictWindows: o.predictWindows,
         ...(teacher ? { distill: { ...o.distill!, teacher: async (w: Float32Array[]) => (await teacher.predict(w)).map((p) => p.probabilities) } } : {}),
         ...(oneShot ? { masks: oneShot.masks } : { sparsitySchedule: { target: o.sparsity, rampEpochs: Math.ceil(o.fineTuneEpochs / 2) } }),
