@@ -265,15 +265,16 @@ export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJo
   const run = { task: p.task, parent: parent?.config.version ?? null, ...(backbonesFrom ? { backbonesFrom } : {}), mode, seed, epochs: p.epochs ?? 70, bs: p.batchSize, lr: p.lr, crops: p.crops, keys: records.map((r) => r.key) };
   const version = p.version ?? `${p.task}-${mode}-s${seed}-${hashOf(run)}`;
   const dir = join(p.modelsDir, version);
+  const checkpointDir = join(p.modelsDir, '.checkpoints', version);
   if (existsSync(dir)) {
     const done = loadModelPackage(dir).config;
+    removeCheckpoint(checkpointDir); // left by a run saved before checkpoints were cleaned up
     const m = done.metrics as { valMacroF1?: number; epochs?: number; bestEpoch?: number; seconds?: number };
     return { version, dir, epochs: m.epochs ?? 0, bestEpoch: m.bestEpoch ?? 0, resumedFrom: m.epochs ?? 0, seconds: 0, valMacroF1: m.valMacroF1 ?? 0, backend: done.provenance.backend };
   }
   const backend = await initBackend();
   let featureEngine: InferenceEngine | null = null;
   if (mode === 'head') featureEngine = await createInferenceEngine(parentWeights, task.multilabel, p.engine);
-  const checkpointDir = join(p.modelsDir, '.checkpoints', version);
   try {
     const r = await train(parentWeights, trainSet, valSet, {
       mode,
