@@ -40,7 +40,11 @@ test('the model report states scores, confusion, size, provenance, cross-validat
   // so does a run whose folds started from the other task's backbones
   const transferred = renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, pretrainTask: 'cpsc9' }] });
   assert.match(transferred, /10 s crops, backbones from cpsc9 trained on the other folds, /);
-  assert.doesNotMatch(md, /backbones from|all run/);
+  assert.doesNotMatch(md, /backbones from|all run|lead drop|class weights/);
+  // and an ablation of our defaults
+  const ablated = renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, leadDrop: 0, classWeighting: false }] });
+  assert.match(ablated, /10 s crops, lead drop 0, no class weights, /);
+  assert.doesNotMatch(renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, leadDrop: 0.5, classWeighting: true }] }), /lead drop|class weights/);
   assert.match(renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, patience: 0 }] }), /, 70 epochs \(all run\), 10 s crops/);
   assert.match(md, /\| 2 \| 20 \| 0\.700 \| 0\.650 \| 35 \| 11\.0 \|/);
   assert.match(md, /\*\*SB\*\*: rare here \(1 records\)/);
