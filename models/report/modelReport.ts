@@ -91,6 +91,23 @@ function scores(out: string[], c: ModelConfig, e: Evaluation, headline: string, 
   out.push('');
 }
 
+/** How a cv run was set up: the lead-in to its table. Our training defaults (lead drop 0.5, class weights) go unsaid. */
+function cvSetup(s: CvSummary): string {
+  return [
+    `${s.records} records`,
+    `${s.folds} folds`,
+    s.mode,
+    `${s.epochs} epochs${s.patience === 0 ? ' (all run)' : ''}`,
+    s.crops && '10 s crops',
+    s.pretrainTask && `backbones from ${s.pretrainTask} trained on the other folds`,
+    s.leadDrop !== undefined && s.leadDrop !== 0.5 && `lead drop ${s.leadDrop}`,
+    s.classWeighting === false && 'no class weights',
+    s.backend,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
 export function renderModelReport(r: ReportInput): string {
   const { config: c, evaluation: e } = r;
   const hp = c.provenance.hyperParameters;
@@ -133,7 +150,7 @@ export function renderModelReport(r: ReportInput): string {
   out.push('');
   if (!r.cv?.length) out.push('No cross-validation summary was given for this report (`npm run cv -- --task … --out FILE`, then `--cv FILE`).');
   for (const s of r.cv ?? []) {
-    out.push(`**${s.sources === 'all' ? 'all sources' : s.sources.join(', ')}** — ${s.records} records, ${s.folds} folds, ${s.mode}, ${s.epochs} epochs${s.patience === 0 ? ' (all run)' : ''}${s.crops ? ', 10 s crops' : ''}${s.pretrainTask ? `, backbones from ${s.pretrainTask} trained on the other folds` : ''}${s.leadDrop !== undefined && s.leadDrop !== 0.5 ? `, lead drop ${s.leadDrop}` : ''}${s.classWeighting === false ? ', no class weights' : ''}, ${s.backend}: mean held-out macro F1 **${f3(s.macroF1.mean)} ± ${f3(s.macroF1.sd)}**${s.prunedMacroF1 ? `; 80 %-pruned${s.pruneSchedule === 'gradual' ? ' gradually' : ''} + ${s.pruneEpochs ?? 5} epochs${s.pruneDistill ? ' distilled from the dense model' : ''}: ${f3(s.prunedMacroF1.mean)} ± ${f3(s.prunedMacroF1.sd)}` : ''}.`);
+    out.push(`**${s.sources === 'all' ? 'all sources' : s.sources.join(', ')}** — ${cvSetup(s)}: mean held-out macro F1 **${f3(s.macroF1.mean)} ± ${f3(s.macroF1.sd)}**${s.prunedMacroF1 ? `; 80 %-pruned${s.pruneSchedule === 'gradual' ? ' gradually' : ''} + ${s.pruneEpochs ?? 5} epochs${s.pruneDistill ? ' distilled from the dense model' : ''}: ${f3(s.prunedMacroF1.mean)} ± ${f3(s.prunedMacroF1.sd)}` : ''}.`);
     out.push('');
     out.push(table(['fold', 'n', 'macro F1', ...(s.prunedMacroF1 ? ['pruned'] : []), 'best epoch', 'epoch minutes'], s.perFold.map((f) => [f.fold, f.n, f3(f.macroF1), ...(s.prunedMacroF1 ? [f3(f.prunedMacroF1)] : []), f.bestEpoch, (f.seconds / 60).toFixed(1)])));
     out.push('');
