@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auroc, chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup } from './metrics.ts';
+import { auroc, chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, multiHot } from './metrics.ts';
 
 test('single-label metrics: confusion, per-class and macro F1 worked by hand', () => {
   // truth: 0,0,1,1,2 ; predictions: 0,1,1,1,0
@@ -37,4 +37,8 @@ test('meanPerGroup averages each record over its own windows, in order', () => {
   assert.deepEqual(meanPerGroup(rows, [3, 3]), [[0.5, 0.5], [0.5, 0.5]]);
   assert.deepEqual(meanPerGroup([[0, 1], [1, 0], [0.5, 0.5], [0.5, 0.5]], [1, 3]), [[0, 1], [2 / 3, 1 / 3]]);
   assert.deepEqual(meanPerGroup(rows, [1, 5])[0], [1, 0]);
+});
+
+test('multiHot turns each record\'s class indices into a 0/1 row', () => {
+  assert.deepEqual(multiHot([[0, 2], [], [1]], 3), [[1, 0, 1], [0, 0, 0], [0, 1, 0]]);
 });

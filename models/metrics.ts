@@ -98,6 +98,11 @@ function summarise(perClass: ClassMetrics[], confusion: number[][] | number[][][
   };
 }
 
+/** Class indices per record as 0/1 rows of `numClasses`: the truth matrix multilabel metrics take. */
+export function multiHot(targets: readonly (readonly number[])[], numClasses: number): number[][] {
+  return targets.map((t) => Array.from({ length: numClasses }, (_, c) => (t.includes(c) ? 1 : 0)));
+}
+
 /** Column means of equal-length rows: a record's probabilities averaged over its windows. */
 export function meanRows(rows: readonly number[][]): number[] {
   return rows[0].map((_, c) => rows.reduce((a, r) => a + r[c], 0) / rows.length);

@@ -28,7 +28,7 @@ import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
 import { DISTILL_DEFAULTS } from '../training/distillation.ts';
 import { createInferenceEngine, windowProbabilities } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
-import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, meanRows, type Evaluation } from '../metrics.ts';
+import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, meanRows, multiHot, type Evaluation } from '../metrics.ts';
 import type { NamedWeights } from '../weights.ts';
 
 const { values: o } = parseArgs({
@@ -117,7 +117,7 @@ async function recordProbabilities(weights: NamedWeights, windowsPerRecord: Floa
     await eng.dispose();
   }
 }
-const truthOf = (records: TrainExample[]) => records.map((e) => task.classes.map((_, c) => (e.target.includes(c) ? 1 : 0)));
+const truthOf = (records: TrainExample[]) => multiHot(records.map((e) => e.target), task.classes.length);
 
 async function score(weights: NamedWeights, test: TrainExample[], thresholds: number[] | null): Promise<Evaluation> {
   const probs = await recordProbabilities(weights, test.map(windowsOfRecord));

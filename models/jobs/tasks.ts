@@ -11,7 +11,7 @@ import { loadModelPackage, packageSizeOnDisk, saveModelPackage, type ModelPackag
 import { defaultPreprocessing, taskFor, type ModelConfig, type WeightStorage } from '../package/modelConfig.ts';
 import { createInferenceEngine, windowProbabilities, type EnginePreference, type InferenceEngine } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
-import { evaluateMultilabel, evaluateSingleLabel, argmax, meanRows, type Evaluation } from '../metrics.ts';
+import { evaluateMultilabel, evaluateSingleLabel, argmax, meanRows, multiHot, type Evaluation } from '../metrics.ts';
 import { initialWeights, transferredWeights } from '../network/params.ts';
 import { activeBackendLabel, initBackend } from '../backend.ts';
 import { train, type TrainMode, type TrainProgress } from '../training/trainer.ts';
@@ -117,7 +117,7 @@ export async function predictJob(p: PredictParams, ctx: JobContext): Promise<{ v
 export function evaluateRows(pkg: ModelPackage, records: SourceRecord[], rows: PredictionRow[]): Evaluation {
   const { classes, multilabel, thresholds } = pkg.config.task;
   if (multilabel) {
-    const truth = records.map((r) => classes.map((_, c) => (r.target!.includes(c) ? 1 : 0)));
+    const truth = multiHot(records.map((r) => r.target!), classes.length);
     return evaluateMultilabel(classes, truth, rows.map((r) => r.probabilities), thresholds ?? classes.map(() => 0.5));
   }
   return evaluateSingleLabel(classes, records.map((r) => r.target![0]), rows.map((r) => r.probabilities));

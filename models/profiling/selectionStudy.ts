@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, THRESHOLD_GRID, thresholdScores } from '../metrics.ts';
+import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, multiHot, THRESHOLD_GRID, thresholdScores } from '../metrics.ts';
 import type { FoldTrace } from '../cli/cv.ts';
 
 interface Trace {
@@ -50,9 +50,8 @@ export type ThresholdRule = 'authors' | 'plateau middle' | '0.5';
 /** Held-out macro F1 of one fold under a pair of rules, and the epoch that was kept. */
 export function scoreFold(trace: Pick<Trace, 'classes' | 'multilabel'>, fold: FoldTrace, epochRule: EpochRule, thresholdRule: ThresholdRule): { macroF1: number; epoch: number } {
   const n = trace.classes.length;
-  const oneHot = (targets: number[][]) => targets.map((t) => Array.from({ length: n }, (_, c) => (t.includes(c) ? 1 : 0)));
-  const valTruth = oneHot(fold.valTargets);
-  const heldOutTruth = oneHot(fold.heldOutTargets);
+  const valTruth = multiHot(fold.valTargets, n);
+  const heldOutTruth = multiHot(fold.heldOutTargets, n);
   const half = Array.from({ length: n }, () => 0.5);
   const valF1 = (p: number[][]) => (trace.multilabel ? evaluateMultilabel(trace.classes, valTruth, p, half).macroF1 : evaluateSingleLabel(trace.classes, fold.valTargets.map((t) => t[0]), p).macroF1);
   const merit = epochRule === 'best val F1' ? (p: number[][]) => valF1(p) : epochRule === 'lowest val loss' ? (p: number[][]) => -loss(valTruth, p, trace.multilabel) : null;

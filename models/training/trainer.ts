@@ -15,7 +15,7 @@ import { leadAttentionHead } from '../network/leadAttention.ts';
 import { Rng, toTfLayout, type ParamMap } from '../network/params.ts';
 import { randomCrop, resampleTo500, windowsOf, WINDOW, type ModelInput } from '../preprocess.ts';
 import { TfjsModel, stackFeatures, stackWindows } from '../tfjsModel.ts';
-import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup } from '../metrics.ts';
+import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, multiHot } from '../metrics.ts';
 import { globalMagnitudeMasks, gradualSparsity, type Masks, type SparsitySchedule } from '../pruning/magnitude.ts';
 import { activeBackendLabel } from '../backend.ts';
 import { Adam, assignArray, cosineLr } from './adam.ts';
@@ -290,7 +290,7 @@ async function validate(model: TfjsModel, items: Float32Array[][], opts: TrainOp
 function score(val: TrainExample[], probs: number[][], opts: TrainOptions, thresholds?: number[]): number {
   const classes = Array.from({ length: opts.numClasses }, (_, i) => String(i));
   if (opts.multilabel) {
-    const truth = val.map((e) => classes.map((_, c) => (e.target.includes(c) ? 1 : 0)));
+    const truth = multiHot(val.map((e) => e.target), classes.length);
     return evaluateMultilabel(classes, truth, probs, thresholds ?? classes.map(() => 0.5)).macroF1;
   }
   return evaluateSingleLabel(classes, val.map((e) => e.target[0]), probs).macroF1;
@@ -436,7 +436,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
       const bestModel = new TfjsModel(best, true, 'best');
       try {
         const probs = await validate(bestModel, prep.valItems, opts, best);
-        const truth = valSet.map((e) => Array.from({ length: opts.numClasses }, (_, c) => (e.target.includes(c) ? 1 : 0)));
+        const truth = multiHot(valSet.map((e) => e.target), opts.numClasses);
         thresholds = chooseThresholds(truth, probs, opts.numClasses);
         valMacroF1 = score(valSet, probs, opts, thresholds);
       } finally {
