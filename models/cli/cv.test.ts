@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,9 +46,10 @@ test('cv refuses to pretrain on its own task, saying why', () => {
   assert.match(r.stderr, /--pretrain-task names the other task/);
 });
 
-test('cv --trace records every epoch\'s validation and held-out probabilities, and the selection study reads them', () => {
+test('cv --trace records every epoch\'s validation and held-out probabilities, also across a stopped and resumed fold, and the selection study reads them', async () => {
   const trace = join(tmp, 'trace.json');
-  const r = cv(['--task', 'chapman4', '--sources', 'georgia', '--folds', '2', '--epochs', '2', '--mode', 'last-stage', '--state', join(tmp, 'traced'), '--trace', trace]);
+  const traced = ['--task', 'chapman4', '--sources', 'georgia', '--folds', '2', '--epochs', '2', '--mode', 'last-stage'];
+  const r = cv([...traced, '--state', join(tmp, 'traced'), '--trace', trace]);
   assert.equal(r.status, 0, r.stderr);
   const t = JSON.parse(readFileSync(trace, 'utf8'));
   assert.equal(t.task, 'chapman4');
@@ -70,6 +71,29 @@ test('cv --trace records every epoch\'s validation and held-out probabilities, a
   const head = cv(['--task', 'chapman4', '--mode', 'head', '--trace', trace, '--state', join(tmp, 'head')]);
   assert.notEqual(head.status, 0);
   assert.match(head.stderr, /--trace needs mode full or last-stage/);
+  const state = join(tmp, 'stopped');
+  const resumedTrace = join(tmp, 'resumed.json');
+  // killed without warning once fold 1's first epoch is checkpointed, as a session's end would stop it
+  await new Promise<void>((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...traced, '--state', state, '--trace', resumedTrace]);
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (/fold 1 epoch 1:/.test(err)) child.kill('SIGKILL');
+    });
+    child.on('exit', () => done());
+  });
+  assert.ok(!existsSync(resumedTrace), 'the first run was stopped before it wrote the trace');
+  assert.ok(existsSync(join(state, 'fold1-trace.partial.json')), 'the epoch already scored is kept');
+  const resumed = cv([...traced, '--state', state, '--trace', resumedTrace]);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.doesNotMatch(resumed.stderr, /not traced/);
+  assert.doesNotMatch(resumed.stderr, /fold 1 epoch 1:/, 'epoch 1 was not trained again');
+  const b = JSON.parse(readFileSync(resumedTrace, 'utf8'));
+  assert.equal(b.folds.length, 2);
+  assert.equal(b.folds[0].epochs.length, 2);
+  assert.deepEqual(b, t, 'training is deterministic, so resuming changes nothing in the trace');
+  assert.ok(!existsSync(join(state, 'fold1-trace.partial.json')), 'the partial trace is removed once the fold is traced');
 });
 
 test('cv --lead-drop and --unweighted ablate our two defaults in folds of their own, named in the summary', () => {

@@ -9,20 +9,20 @@
  * starts from those backbones (transferredWeights): what one label set teaches the other, without a leak.
  * Prints per-fold and mean ± sd macro F1. Hours of CPU: every fold checkpoints each epoch under --state and a finished fold's result is
  * kept there, so rerunning the same command resumes where it stopped. --out writes the summary JSON.
- * --trace FILE also records, for every fold trained start to end in this run, each epoch's validation and
- * held-out probabilities: what models/profiling/selectionStudy.ts compares model-selection rules on.
+ * --trace FILE also records, for every fold whose epochs all ran with --trace (across resumed runs too), each
+ * epoch's validation and held-out probabilities: what models/profiling/selectionStudy.ts compares model-selection rules on.
  * They never select anything here. --lead-drop P and --unweighted (no class weights in the loss) measure
  * what those two defaults of ours are worth.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, activeBackendLabel } from '../backend.ts';
 import { sharedLabels, readSharedRecord } from '../data/sharedDataset.ts';
 import { initialWeights, transferredWeights } from '../network/params.ts';
 import { taskFor } from '../package/modelConfig.ts';
-import { train, TRAIN_DEFAULTS, type TrainExample, type TrainMode } from '../training/trainer.ts';
+import { train, TRAIN_DEFAULTS, type TrainExample, type TrainMode, type TrainProgress } from '../training/trainer.ts';
 import { stratifiedFolds, stratifiedSplit } from '../training/split.ts';
 import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
 import { DISTILL_DEFAULTS } from '../training/distillation.ts';
@@ -168,18 +168,37 @@ for (let f = 0; f < k; f++) {
   const common = { numClasses: task.classes.length, multilabel: task.multilabel, patience, leadDrop, classWeighting, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f, predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, task.multilabel, windows) };
   const start = donorTask ? await pretrainedStart(f, new Set(test.map((e) => e.key)), common) : { weights: initialWeights(task.classes.length, seed + f), seconds: 0 };
   const traceFile = join(stateDir, `fold${f + 1}-trace${runTag}.json`);
-  const traced: FoldTrace['epochs'] = [];
+  // each epoch's entry is kept on disk as it is scored, so a fold that spans sessions is still traced whole
+  const partialFile = join(stateDir, `fold${f + 1}-trace${runTag}.partial.json`);
+  const traced = new Map<number, FoldTrace['epochs'][number]>(o.trace && existsSync(partialFile) ? (JSON.parse(readFileSync(partialFile, 'utf8')) as [number, FoldTrace['epochs'][number]][]) : []);
+  let validatingEpoch: number | null = null;
   // read once: the trace scores them every epoch
   const valWindows = o.trace ? val.map((e) => windowsOfRecord(e).length) : [];
   const heldOutWindows = o.trace ? test.map(windowsOfRecord) : [];
   const tracing = async (w: NamedWeights, windows: Float32Array[]) => {
     const p = await common.predictWindows(w, windows);
-    traced.push({ val: meanPerGroup(p, valWindows), heldOut: await recordProbabilities(w, heldOutWindows) });
+    // only an epoch's validation is traced, not the best weights' rescoring for thresholds after the last epoch
+    if (validatingEpoch !== null) {
+      // entries from this epoch on belong to an earlier run that this one replaces
+      for (const e of [...traced.keys()]) if (e >= validatingEpoch) traced.delete(e);
+      traced.set(validatingEpoch, { val: meanPerGroup(p, valWindows), heldOut: await recordProbabilities(w, heldOutWindows) });
+      writeJson(partialFile, [...traced]);
+      validatingEpoch = null;
+    }
     return p;
   };
-  const r = await train(start.weights, tr, val, { mode, ...common, ...(o.trace ? { predictWindows: tracing } : {}), epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${runTag}`), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
-  if (o.trace && r.resumedFrom === 0) writeJson(traceFile, { fold: f + 1, valTargets: val.map((e) => e.target), heldOutTargets: test.map((e) => e.target), epochs: traced.slice(0, r.epochsRun) } satisfies FoldTrace);
-  else if (o.trace) log(`  fold ${f + 1}: not traced (it resumed from epoch ${r.resumedFrom}; the trace needs every epoch)`);
+  const onProgress = (p: TrainProgress) => {
+    if (p.phase === 'validate') validatingEpoch = p.epoch ?? null;
+    if (p.phase === 'epoch') log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`);
+  };
+  const r = await train(start.weights, tr, val, { mode, ...common, ...(o.trace ? { predictWindows: tracing } : {}), epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${runTag}`), onProgress });
+  if (o.trace) {
+    const epochs = Array.from({ length: r.epochsRun }, (_, i) => traced.get(i + 1));
+    if (epochs.every((e) => e !== undefined)) {
+      writeJson(traceFile, { fold: f + 1, valTargets: val.map((e) => e.target), heldOutTargets: test.map((e) => e.target), epochs } satisfies FoldTrace);
+      rmSync(partialFile, { force: true });
+    } else log(`  fold ${f + 1}: not traced (epochs ${epochs.flatMap((e, i) => (e ? [] : [i + 1])).join(', ')} ran without --trace)`);
+  }
   const ev = await score(r.weights, test, r.thresholds);
   const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: ev.macroF1, seconds: 0, bestEpoch: r.bestEpoch, perClassF1: perClassF1(ev) };
   let prunedHistory: typeof r.history | undefined;
