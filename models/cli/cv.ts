@@ -22,7 +22,7 @@ import { initBackend, activeBackendLabel } from '../backend.ts';
 import { sharedLabels, readSharedRecord } from '../data/sharedDataset.ts';
 import { initialWeights, transferredWeights } from '../network/params.ts';
 import { taskFor } from '../package/modelConfig.ts';
-import { train, TRAIN_DEFAULTS, type TrainExample, type TrainMode, type TrainProgress } from '../training/trainer.ts';
+import { train, TRAIN_DEFAULTS, type TrainExample, type TrainMode } from '../training/trainer.ts';
 import { stratifiedFolds, stratifiedSplit } from '../training/split.ts';
 import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
 import { DISTILL_DEFAULTS } from '../training/distillation.ts';
@@ -171,27 +171,21 @@ for (let f = 0; f < k; f++) {
   // each epoch's entry is kept on disk as it is scored, so a fold that spans sessions is still traced whole
   const partialFile = join(stateDir, `fold${f + 1}-trace${runTag}.partial.json`);
   const traced = new Map<number, FoldTrace['epochs'][number]>(o.trace && existsSync(partialFile) ? (JSON.parse(readFileSync(partialFile, 'utf8')) as [number, FoldTrace['epochs'][number]][]) : []);
-  let validatingEpoch: number | null = null;
   // read once: the trace scores them every epoch
   const valWindows = o.trace ? val.map((e) => windowsOfRecord(e).length) : [];
   const heldOutWindows = o.trace ? test.map(windowsOfRecord) : [];
-  const tracing = async (w: NamedWeights, windows: Float32Array[]) => {
+  const tracing = async (w: NamedWeights, windows: Float32Array[], epoch?: number) => {
     const p = await common.predictWindows(w, windows);
     // only an epoch's validation is traced, not the best weights' rescoring for thresholds after the last epoch
-    if (validatingEpoch !== null) {
+    if (epoch !== undefined) {
       // entries from this epoch on belong to an earlier run that this one replaces
-      for (const e of [...traced.keys()]) if (e >= validatingEpoch) traced.delete(e);
-      traced.set(validatingEpoch, { val: meanPerGroup(p, valWindows), heldOut: await recordProbabilities(w, heldOutWindows) });
+      for (const e of [...traced.keys()]) if (e >= epoch) traced.delete(e);
+      traced.set(epoch, { val: meanPerGroup(p, valWindows), heldOut: await recordProbabilities(w, heldOutWindows) });
       writeJson(partialFile, [...traced]);
-      validatingEpoch = null;
     }
     return p;
   };
-  const onProgress = (p: TrainProgress) => {
-    if (p.phase === 'validate') validatingEpoch = p.epoch ?? null;
-    if (p.phase === 'epoch') log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`);
-  };
-  const r = await train(start.weights, tr, val, { mode, ...common, ...(o.trace ? { predictWindows: tracing } : {}), epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${runTag}`), onProgress });
+  const r = await train(start.weights, tr, val, { mode, ...common, ...(o.trace ? { predictWindows: tracing } : {}), epochs: Number(o.epochs), checkpointDir: join(stateDir, `fold${f + 1}`, `train${runTag}`), onProgress: (p) => p.phase === 'epoch' && log(`  fold ${f + 1} epoch ${p.epoch}: loss ${p.loss?.toFixed(4)} val F1 ${p.valMacroF1?.toFixed(3)}`) });
   if (o.trace) {
     const epochs = Array.from({ length: r.epochsRun }, (_, i) => traced.get(i + 1));
     if (epochs.every((e) => e !== undefined)) {

@@ -87,9 +87,10 @@ export interface TrainOptions {
   extractFeatures?: (windows: Float32Array[]) => Promise<Float32Array[]>;
   /**
    * Full / last-stage validation: class probabilities of windows under given weights from a faster engine
-   * (default: the TF.js model, on this thread while the lead workers idle).
+   * (default: the TF.js model, on this thread while the lead workers idle). `epoch` names the epoch being
+   * validated; it is absent when the best weights are scored again for thresholds after the last epoch.
    */
-  predictWindows?: (weights: NamedWeights, windows: Float32Array[]) => Promise<number[][]>;
+  predictWindows?: (weights: NamedWeights, windows: Float32Array[], epoch?: number) => Promise<number[][]>;
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
 }
@@ -277,12 +278,12 @@ function applyMasksTo(params: ParamMap, masks: Map<string, Uint8Array>): void {
   }
 }
 
-/** Mean probabilities over each example's windows (validation). */
-async function validate(model: TfjsModel, items: Float32Array[][], opts: TrainOptions, weights?: NamedWeights): Promise<number[][]> {
+/** Mean probabilities over each example's windows: an epoch's validation, or the best weights' after the last epoch. */
+async function validate(model: TfjsModel, items: Float32Array[][], opts: TrainOptions, at: { epoch: number } | { best: NamedWeights }): Promise<number[][]> {
   const flat = items.flat();
   let probs: number[][];
   if (opts.mode === 'head') probs = model.predictFromFeatures(flat).map((p) => p.probabilities);
-  else if (opts.predictWindows) probs = await opts.predictWindows(weights ?? model.toWeights(), flat);
+  else if (opts.predictWindows) probs = 'best' in at ? await opts.predictWindows(at.best, flat) : await opts.predictWindows(model.toWeights(), flat, at.epoch);
   else probs = model.predictWindows(flat, 16).map((p) => p.probabilities);
   return meanPerGroup(probs, items.map((it) => it.length));
 }
@@ -412,7 +413,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
         await new Promise((r) => setImmediate(r)); // let a worker see its cancel message
       }
       opts.onProgress?.({ phase: 'validate', epoch, done: 0, total: valSet.length });
-      const valF1 = score(valSet, await validate(model, prep.valItems, opts), opts);
+      const valF1 = score(valSet, await validate(model, prep.valItems, opts, { epoch }), opts);
       meta.history.push({ epoch, lr, loss: lossSum / seen, valMacroF1: valF1, seconds: (performance.now() - te) / 1000, ...(sparsity !== null ? { sparsity } : {}) });
       meta.epoch = epoch;
       meta.rngState = rng.state;
@@ -435,7 +436,7 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
     if (opts.multilabel) {
       const bestModel = new TfjsModel(best, true, 'best');
       try {
-        const probs = await validate(bestModel, prep.valItems, opts, best);
+        const probs = await validate(bestModel, prep.valItems, opts, { best });
         const truth = multiHot(valSet.map((e) => e.target), opts.numClasses);
         thresholds = chooseThresholds(truth, probs, opts.numClasses);
         valMacroF1 = score(valSet, probs, opts, thresholds);
