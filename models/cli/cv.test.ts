@@ -29,6 +29,19 @@ test('cv trains each fold from the other task\'s backbones, prints per-fold and 
   assert.equal(summary.pretrainTask, 'cpsc9');
   assert.equal(summary.perFold.length, 2);
   assert.equal(summary.perFold.reduce((a: number, f: { n: number }) => a + f.n, 0), 23);
+  // every held-out record's probabilities are kept, also as if stored at 100 Hz (georgia is 500 Hz): cvBreakdown reads them
+  const records = summary.perFold.flatMap((f: { records: { name: string; probs: number[]; probsAtProbeFs?: number[] }[] }) => f.records);
+  assert.equal(new Set(records.map((r: { name: string }) => r.name)).size, 23);
+  for (const r of records) {
+    assert.match(r.name, /^georgia\//);
+    assert.equal(r.probs.length, 4);
+    assert.equal(r.probsAtProbeFs?.length, 4);
+  }
+  const b = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../profiling/cvBreakdown.ts', import.meta.url)), join(tmp, 'cv.json'), '--json'], { encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  const rows = JSON.parse(b.stdout).rows as { subset: string; scored: string; score: { n: number } }[];
+  assert.equal(rows.find((r) => r.subset === 'stored at 500 Hz' && r.scored === 'probs')?.score.n, 23);
+  assert.equal(rows.find((r) => r.scored === 'probsAtProbeFs')?.score.n, 23);
   assert.ok(existsSync(join(tmp, 'state', 'fold1', 'pretrain-cpsc9')));
   assert.ok(existsSync(join(tmp, 'state', 'fold1-from-cpsc9.json')));
 

@@ -11,7 +11,9 @@
  * kept there, so rerunning the same command resumes where it stopped. --out writes the summary JSON.
  * --trace FILE also records, for every fold whose epochs all ran with --trace (across resumed runs too), each
  * epoch's validation and held-out probabilities: what models/profiling/selectionStudy.ts compares model-selection rules on.
- * They never select anything here. --lead-drop P and --unweighted (no class weights in the loss) measure
+ * They never select anything here. Each fold also keeps its held-out records' probabilities (dense, pruned, and
+ * dense with every record stored faster than 100 Hz scored again as if stored at 100 Hz):
+ * models/profiling/cvBreakdown.ts scores them by source and stored rate. --lead-drop P and --unweighted (no class weights in the loss) measure
  * what those two defaults of ours are worth.
  */
 import { parseArgs } from 'node:util';
@@ -28,6 +30,7 @@ import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
 import { DISTILL_DEFAULTS } from '../training/distillation.ts';
 import { createInferenceEngine, windowProbabilities } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
+import { asRecordedAt } from '../data/asRecordedAt.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, meanRows, multiHot, type Evaluation } from '../metrics.ts';
 import type { NamedWeights } from '../weights.ts';
 
@@ -68,7 +71,7 @@ const sources = o.sources?.split(',');
 
 await initBackend();
 const rows = sharedLabels(o.data!, o.task).filter((r) => !sources || sources.includes(r.source));
-const examples: (TrainExample & { patientId: string | null })[] = rows.map((r) => ({ key: r.name, patientId: r.patientId, load: () => readSharedRecord(o.data!, r.name), target: r.classes }));
+const examples: (TrainExample & { patientId: string | null; fs: number })[] = rows.map((r) => ({ key: r.name, patientId: r.patientId, fs: r.fs, load: () => readSharedRecord(o.data!, r.name), target: r.classes }));
 const folds = stratifiedFolds(examples, k, seed);
 const donorTask = o['pretrain-task'] ? taskFor(o['pretrain-task']) : null;
 if (donorTask && donorTask.labelSet === task.labelSet) throw new Error('--pretrain-task names the other task');
@@ -119,10 +122,10 @@ async function recordProbabilities(weights: NamedWeights, windowsPerRecord: Floa
 }
 const truthOf = (records: TrainExample[]) => multiHot(records.map((e) => e.target), task.classes.length);
 
-async function score(weights: NamedWeights, test: TrainExample[], thresholds: number[] | null): Promise<Evaluation> {
+async function score(weights: NamedWeights, test: TrainExample[], thresholds: number[] | null): Promise<{ ev: Evaluation; probs: number[][] }> {
   const probs = await recordProbabilities(weights, test.map(windowsOfRecord));
-  if (task.multilabel) return evaluateMultilabel(task.classes, truthOf(test), probs, thresholds ?? task.classes.map(() => 0.5));
-  return evaluateSingleLabel(task.classes, test.map((e) => e.target[0]), probs);
+  if (task.multilabel) return { ev: evaluateMultilabel(task.classes, truthOf(test), probs, thresholds ?? task.classes.map(() => 0.5)), probs };
+  return { ev: evaluateSingleLabel(task.classes, test.map((e) => e.target[0]), probs), probs };
 }
 
 /** A fold's dense training, epoch by epoch (--trace). */
@@ -152,12 +155,38 @@ async function pretrainedStart(f: number, heldOut: Set<string>, common: { batchS
   return { weights: transferredWeights(d.weights, `fold ${f + 1} ${donor.labelSet} pretraining`, task.classes.length, seed + f), seconds: d.history.reduce((a, h) => a + h.seconds, 0) };
 }
 
-const results: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number; perClassF1: Record<string, number>; prunedPerClassF1?: Record<string, number> }[] = [];
+/** A held-out record's class probabilities: dense, pruned, and dense on the record as if stored at PROBE_FS. */
+export interface HeldOutRecord {
+  name: string;
+  probs: number[];
+  prunedProbs?: number[];
+  probsAtProbeFs?: number[];
+}
+/** One fold's result, as kept in the state folder and in the --out summary's perFold. */
+export interface CvFold {
+  fold: number;
+  n: number;
+  macroF1: number;
+  prunedMacroF1?: number;
+  seconds: number;
+  bestEpoch: number;
+  perClassF1: Record<string, number>;
+  prunedPerClassF1?: Record<string, number>;
+  /** Multilabel: the thresholds the held-out records were scored with (null: 0.5). Absent in older runs, as is `records`. */
+  thresholds?: number[] | null;
+  prunedThresholds?: number[] | null;
+  records?: HeldOutRecord[];
+}
+const results: CvFold[] = [];
+// every 100 Hz record here is SR / Normal: held-out records stored faster are also scored as if stored at
+// 100 Hz, which shows whether a model learned the rate instead of the rhythm (models/profiling/cvBreakdown.ts)
+const PROBE_FS = 100;
+const round5 = (v: number[]) => v.map((x) => Math.round(x * 1e5) / 1e5);
 const perClassF1 = (e: Evaluation) => Object.fromEntries(e.perClass.map((c) => [c.class, c.f1]));
 for (let f = 0; f < k; f++) {
   const doneFile = join(stateDir, `fold${f + 1}${o.prune ? `-${pruneTag}` : runTag}.json`);
   if (existsSync(doneFile)) {
-    const kept = JSON.parse(readFileSync(doneFile, 'utf8')) as (typeof results)[number];
+    const kept = JSON.parse(readFileSync(doneFile, 'utf8')) as CvFold;
     results.push(kept);
     log(`fold ${f + 1}/${k}: done earlier, held-out macro F1 ${kept.macroF1.toFixed(4)}${kept.prunedMacroF1 !== undefined ? `, pruned ${kept.prunedMacroF1.toFixed(4)}` : ''}`);
     continue;
@@ -193,14 +222,20 @@ for (let f = 0; f < k; f++) {
       rmSync(partialFile, { force: true });
     } else log(`  fold ${f + 1}: not traced (epochs ${epochs.flatMap((e, i) => (e ? [] : [i + 1])).join(', ')} ran without --trace)`);
   }
-  const ev = await score(r.weights, test, r.thresholds);
-  const entry: (typeof results)[number] = { fold: f + 1, n: test.length, macroF1: ev.macroF1, seconds: 0, bestEpoch: r.bestEpoch, perClassF1: perClassF1(ev) };
+  const { ev, probs } = await score(r.weights, test, r.thresholds);
+  const probed = test.filter((e) => e.fs > PROBE_FS);
+  const probedProbs = await recordProbabilities(r.weights, probed.map((e) => windowsOf(asRecordedAt(e.load(), PROBE_FS), mw)));
+  const atProbeFs = new Map(probed.map((e, i) => [e.key, probedProbs[i]]));
+  const records: HeldOutRecord[] = test.map((e, i) => ({ name: e.key, probs: round5(probs[i]), ...(atProbeFs.has(e.key) ? { probsAtProbeFs: round5(atProbeFs.get(e.key)!) } : {}) }));
+  const entry: CvFold = { fold: f + 1, n: test.length, macroF1: ev.macroF1, seconds: 0, bestEpoch: r.bestEpoch, perClassF1: perClassF1(ev), thresholds: task.multilabel ? r.thresholds : null, records };
   let prunedHistory: typeof r.history | undefined;
   if (o.prune) {
     const p = await pruneAndFineTune(r.weights, tr, val, { ...common, sparsity: 0.8, fineTuneEpochs: pruneEpochs, schedule, distill, mode, checkpointDir: join(stateDir, `fold${f + 1}`, pruneTag.replace('pruned', 'prune')) });
     let th = r.thresholds;
     if (task.multilabel && p.fineTune) th = p.fineTune.thresholds ?? th;
-    const pe = await score(p.weights, test, th);
+    const { ev: pe, probs: pp } = await score(p.weights, test, th);
+    records.forEach((rec, i) => (rec.prunedProbs = round5(pp[i])));
+    entry.prunedThresholds = task.multilabel ? th : null;
     entry.prunedMacroF1 = pe.macroF1;
     entry.prunedPerClassF1 = perClassF1(pe);
     prunedHistory = p.fineTune?.history;

@@ -14,6 +14,8 @@ export interface LabelledRecord {
   /** "<source>/<record_id>". */
   name: string;
   source: string;
+  /** Sampling rate the record was stored at (labels.csv `fs`). */
+  fs: number;
   patientId: string | null;
   /** Class indices of the task (one for single-label). */
   classes: number[];
@@ -29,7 +31,7 @@ export function sharedLabels(dataDir: string, labelSet: string): LabelledRecord[
     if (!names.length) continue;
     const classes = names.map((c) => task.classes.indexOf(c)).filter((i) => i >= 0);
     if (!classes.length) continue;
-    out.push({ name: `${r.source}/${r.record_id}`, source: r.source, patientId: r.patient_id || null, classes });
+    out.push({ name: `${r.source}/${r.record_id}`, source: r.source, fs: Number(r.fs), patientId: r.patient_id || null, classes });
   }
   return out;
 }
