@@ -121,4 +121,7 @@ test('cv --lead-drop and --unweighted ablate our two defaults in folds of their 
   const bad = cv(['--task', 'chapman4', '--lead-drop', '1', '--state', join(tmp, 'bad')]);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--lead-drop is a probability in \[0, 1\)/);
+  const badRate = cv(['--task', 'chapman4', '--low-rate', '1.5', '--state', join(tmp, 'bad')]);
+  assert.notEqual(badRate.status, 0);
+  assert.match(badRate.stderr, /--low-rate is a probability in \[0, 1\]/);
 });

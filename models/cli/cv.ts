@@ -1,7 +1,7 @@
 /**
  * npm run cv -- --task chapman4|cpsc9 [--folds 5] [--sources LIST] [--data DIR] [--mode full|last-stage|head]
  *   [--epochs 70] [--patience 15] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--prune-schedule one-shot|gradual] [--prune-distill]
- *   [--pretrain-task chapman4|cpsc9] [--lead-drop 0.5] [--unweighted] [--state DIR] [--out FILE] [--trace FILE] [--json]
+ *   [--pretrain-task chapman4|cpsc9] [--lead-drop 0.5] [--unweighted] [--low-rate 0] [--state DIR] [--out FILE] [--trace FILE] [--json]
  * k-fold cross-validation with the engine's own pipeline: for each fold, train from scratch on the other
  * folds (a stratified fifth of them kept for early stopping and thresholds), score the held-out fold;
  * with --prune, also 80 %-prune + masked fine-tune epochs and score again. With --pretrain-task, each
@@ -14,7 +14,7 @@
  * They never select anything here. Each fold also keeps its held-out records' probabilities (dense, pruned, and
  * dense with every record stored faster than 100 Hz scored again as if stored at 100 Hz):
  * models/profiling/cvBreakdown.ts scores them by source and stored rate. --lead-drop P and --unweighted (no class weights in the loss) measure
- * what those two defaults of ours are worth.
+ * what those two defaults of ours are worth; --low-rate P what showing training windows as if stored at 100 Hz is.
  */
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +48,8 @@ const { values: o } = parseArgs({
     // ablations of our defaults: the probability of dropping a lead, and the loss without class weights
     'lead-drop': { type: 'string', default: String(TRAIN_DEFAULTS.leadDrop) },
     unweighted: { type: 'boolean', default: false },
+    // the probability of showing a training window as if stored at 100 Hz (off by default)
+    'low-rate': { type: 'string', default: '0' },
     'batch-size': { type: 'string' },
     crops: { type: 'boolean', default: false },
     prune: { type: 'boolean', default: false },
@@ -81,12 +83,15 @@ if (!Number.isInteger(patience) || patience < 0) throw new Error('--patience is 
 const leadDrop = Number(o['lead-drop']);
 if (!(leadDrop >= 0 && leadDrop < 1)) throw new Error('--lead-drop is a probability in [0, 1)');
 const classWeighting = !o.unweighted;
+const lowRate = Number(o['low-rate']);
+if (!(lowRate >= 0 && lowRate <= 1)) throw new Error('--low-rate is a probability in [0, 1]');
 // runs that differ only in these keep their folds apart in one state folder; the defaults add no tag
 const runTag = [
   donorTask ? `-from-${donorTask.labelSet}` : '',
   patience !== TRAIN_DEFAULTS.patience ? `-patience${patience}` : '',
   leadDrop !== TRAIN_DEFAULTS.leadDrop ? `-leaddrop${leadDrop}` : '',
   classWeighting ? '' : '-unweighted',
+  lowRate ? `-lowrate${lowRate}` : '',
 ].join('');
 const pruneEpochs = Number(o['prune-epochs']);
 const schedule = o['prune-schedule'] as PruneSchedule;
@@ -137,7 +142,7 @@ export interface FoldTrace {
 }
 
 /** The other task trained on its records outside the held-out fold; its backbones start this fold. */
-async function pretrainedStart(f: number, heldOut: Set<string>, common: { batchSize: number; crops: boolean; seed: number; patience: number; leadDrop: number; classWeighting: boolean }): Promise<{ weights: NamedWeights; seconds: number }> {
+async function pretrainedStart(f: number, heldOut: Set<string>, common: { batchSize: number; crops: boolean; seed: number; patience: number; leadDrop: number; lowRate?: number; classWeighting: boolean }): Promise<{ weights: NamedWeights; seconds: number }> {
   const donor = donorTask!;
   const rows = sharedLabels(o.data!, donor.labelSet).filter((r) => (!sources || sources.includes(r.source)) && !heldOut.has(r.name));
   const { train: tr, val } = stratifiedSplit(rows.map((r) => ({ key: r.name, load: () => readSharedRecord(o.data!, r.name), target: r.classes })), 0.2, seed + f);
@@ -194,7 +199,7 @@ for (let f = 0; f < k; f++) {
   const test = folds[f];
   const rest = folds.filter((_, i) => i !== f).flat();
   const { train: tr, val } = stratifiedSplit(rest, 0.2, seed + f);
-  const common = { numClasses: task.classes.length, multilabel: task.multilabel, patience, leadDrop, classWeighting, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f, predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, task.multilabel, windows) };
+  const common = { numClasses: task.classes.length, multilabel: task.multilabel, patience, leadDrop, ...(lowRate ? { lowRate } : {}), classWeighting, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f, predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, task.multilabel, windows) };
   const start = donorTask ? await pretrainedStart(f, new Set(test.map((e) => e.key)), common) : { weights: initialWeights(task.classes.length, seed + f), seconds: 0 };
   const traceFile = join(stateDir, `fold${f + 1}-trace${runTag}.json`);
   // each epoch's entry is kept on disk as it is scored, so a fold that spans sessions is still traced whole
@@ -252,7 +257,7 @@ const stats = (v: number[]) => {
 };
 const dense = stats(results.map((r) => r.macroF1));
 const pruned = o.prune ? stats(results.map((r) => r.prunedMacroF1!)) : null;
-const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), patience, leadDrop, classWeighting, crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
+const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), patience, leadDrop, lowRate, classWeighting, crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
 if (o.out) writeJson(resolve(o.out), summary);
 if (o.trace) {
   const traces = Array.from({ length: k }, (_, f) => join(stateDir, `fold${f + 1}-trace${runTag}.json`)).filter((t) => existsSync(t));

@@ -24,6 +24,7 @@ export interface PruneOptions {
   lr?: number;
   /** As the parent was trained (TrainOptions); the trainer's defaults when left out. */
   leadDrop?: number;
+  lowRate?: number;
   classWeighting?: boolean;
   /** Fine-tune on random 10 s crops, as the parent was trained (see TrainOptions.crops). */
   crops?: boolean;
@@ -71,6 +72,7 @@ export async function pruneAndFineTune(parent: NamedWeights, trainSet: TrainExam
         crops: o.crops ?? false,
         ...(o.leadDrop !== undefined ? { leadDrop: o.leadDrop } : {}),
         ...(o.classWeighting !== undefined ? { classWeighting: o.classWeighting } : {}),
+        ...(o.lowRate ? { lowRate: o.lowRate } : {}),
         predictWindows: o.predictWindows,
         ...(teacher ? { distill: { ...o.distill!, teacher: async (w: Float32Array[]) => (await teacher.predict(w)).map((p) => p.probabilities) } } : {}),
         ...(oneShot ? { masks: oneShot.masks } : { sparsitySchedule: { target: o.sparsity, rampEpochs: Math.ceil(o.fineTuneEpochs / 2) } }),

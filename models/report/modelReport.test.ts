@@ -44,6 +44,7 @@ test('the model report states scores, confusion, size, provenance, cross-validat
   // and an ablation of our defaults
   const ablated = renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, leadDrop: 0, classWeighting: false }] });
   assert.match(ablated, /10 s crops, lead drop 0, no class weights, /);
+  assert.match(renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, lowRate: 0.5 }] }), /shown as if stored at 100 Hz with probability 0\.5/);
   assert.doesNotMatch(renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, leadDrop: 0.5, classWeighting: true }] }), /lead drop|class weights/);
   assert.match(renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, patience: 0 }] }), /, 70 epochs \(all run\), 10 s crops/);
   assert.match(md, /\| 2 \| 20 \| 0\.700 \| 0\.650 \| 35 \| 11\.0 \|/);

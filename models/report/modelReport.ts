@@ -26,6 +26,8 @@ export interface CvSummary {
   /** Ablations of our defaults (cv --lead-drop, --unweighted); absent in summaries written before them. */
   leadDrop?: number;
   classWeighting?: boolean;
+  /** cv --low-rate: the probability a training window was shown as if stored at 100 Hz. */
+  lowRate?: number;
   backend: string;
   perFold: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number; perClassF1?: Record<string, number> }[];
   macroF1: { mean: number; sd: number };
@@ -102,6 +104,7 @@ function cvSetup(s: CvSummary): string {
     s.pretrainTask && `backbones from ${s.pretrainTask} trained on the other folds`,
     s.leadDrop !== undefined && s.leadDrop !== 0.5 && `lead drop ${s.leadDrop}`,
     s.classWeighting === false && 'no class weights',
+    !!s.lowRate && `training windows shown as if stored at 100 Hz with probability ${s.lowRate}`,
     s.backend,
   ]
     .filter(Boolean)

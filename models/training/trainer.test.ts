@@ -81,6 +81,19 @@ test('last-stage fine-tune moves stage 3 and the head only', async () => {
   }
 });
 
+test('low-rate augmentation shows training windows as if stored at 100 Hz; off, it leaves the random stream as it was', async () => {
+  await initBackend();
+  const small = { train: trainSet.filter((_, i) => i % 5 === 0), val: valSet.filter((_, i) => i % 3 === 0) };
+  const opts = { mode: 'last-stage' as const, numClasses: 4, multilabel: false, epochs: 1, batchSize: 4, lr: 1e-3, seed: 3, patience: 0 };
+  const plain = await train(parent, small.train, small.val, opts);
+  const off = await train(parent, small.train, small.val, { ...opts, lowRate: 0 });
+  const low = await train(parent, small.train, small.val, { ...opts, lowRate: 1 });
+  assert.equal(off.history[0].loss, plain.history[0].loss, 'lowRate 0 is the run without it');
+  assert.notEqual(low.history[0].loss, plain.history[0].loss, 'band-limited windows give another loss');
+  await assert.rejects(train(parent, small.train, small.val, { ...headOpts, epochs: 1, lowRate: 0.5 }), /low-rate augmentation needs mode full or last-stage/);
+  await assert.rejects(train(parent, small.train, small.val, { ...opts, lowRate: 2 }), /lowRate is a probability/);
+});
+
 test('early stopping waits for the cosine schedule to reach its floor, then stops after `patience` epochs without a better score', () => {
   const o = { epochs: 70, patience: 15, cosine: true, tMax: 40 };
   assert.equal(trainingFinished({ epoch: 22, epochsSinceBest: 15 }, o), false, 'an early spike does not end a run mid-anneal');

@@ -13,7 +13,8 @@ import type { ForwardContext } from '../network/context.ts';
 import { fromLeadMajor, lightx3ecg } from '../network/lightx3ecg.ts';
 import { leadAttentionHead } from '../network/leadAttention.ts';
 import { Rng, toTfLayout, type ParamMap } from '../network/params.ts';
-import { randomCrop, resampleTo500, windowsOf, WINDOW, type ModelInput } from '../preprocess.ts';
+import { FS, randomCrop, resampleTo500, windowsOf, WINDOW, type ModelInput } from '../preprocess.ts';
+import { asRecordedAt } from '../data/asRecordedAt.ts';
 import { TfjsModel, stackFeatures, stackWindows } from '../tfjsModel.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, multiHot } from '../metrics.ts';
 import { globalMagnitudeMasks, gradualSparsity, type Masks, type SparsitySchedule } from '../pruning/magnitude.ts';
@@ -24,6 +25,9 @@ import { backboneKey, FeatureCache } from './featureCache.ts';
 import { layerSeed, segmentedGradients } from './segmentedStep.ts';
 import { leadParallelUseful, LeadWorkerPool } from './leadWorkers.ts';
 import { distilledLoss, temperedTargets, type Distillation } from './distillation.ts';
+
+/** The rate lowRate shows training windows at: the lowest stored rate in ../shared/data (PTB-XL records100). */
+export const LOW_RATE_FS = 100;
 
 export type TrainMode = 'head' | 'last-stage' | 'full';
 
@@ -59,6 +63,12 @@ export interface TrainOptions {
   seed: number;
   /** Probability of zeroing one random lead of a training example (authors: 0.5). */
   leadDrop: number;
+  /**
+   * Full / last-stage: probability of showing a training window as if stored at LOW_RATE_FS (asRecordedAt), so
+   * the signal's bandwidth tells nothing of its class (in ../shared/data every 100 Hz record is SR / Normal).
+   * Absent or 0: off (the authors had no such step).
+   */
+  lowRate?: number;
   classWeighting: boolean;
   /** Stop after this many epochs without a better validation macro F1 (0: never). */
   patience: number;
@@ -314,6 +324,8 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
   if (trainSet.length < 2) throw new Error('training needs at least 2 examples');
   if (valSet.length < 1) throw new Error('training needs at least 1 validation example');
   if (opts.sparsitySchedule && opts.mode === 'head') throw new Error('gradual pruning needs mode full or last-stage: head mode caches features of a fixed backbone');
+  if (opts.lowRate && opts.mode === 'head') throw new Error('low-rate augmentation needs mode full or last-stage: head mode trains on cached features');
+  if (opts.lowRate !== undefined && !(opts.lowRate >= 0 && opts.lowRate <= 1)) throw new Error('lowRate is a probability in [0, 1]');
   if (opts.distill && opts.mode === 'head') throw new Error('distillation needs mode full or last-stage: the teacher reads windows, head mode trains on cached features');
   if (opts.sparsitySchedule && opts.sparsitySchedule.rampEpochs > opts.epochs) throw new Error('gradual pruning: the ramp is longer than the run');
   const runKey = runKeyOf(opts, parent, trainSet, valSet);
@@ -360,6 +372,8 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
           if (prep.trainRecords) return randomCrop(prep.trainRecords[i], () => rng.next());
           return prep.trainItems[i][opts.crops ? rng.int(prep.trainItems[i].length) : 0].slice();
         });
+        // drawn only when on, so runs without it keep their random stream
+        if (opts.lowRate) for (const [j, item] of items.entries()) if (rng.next() < opts.lowRate) items[j] = asRecordedAt({ fs: FS, length: WINDOW, data: item }, LOW_RATE_FS).data;
         for (const item of items) {
           if (rng.next() < opts.leadDrop) {
             const lead = rng.int(NUM_LEADS);
