@@ -214,7 +214,8 @@ for (let f = 0; f < k; f++) {
     if (epoch !== undefined) {
       // entries from this epoch on belong to an earlier run that this one replaces
       for (const e of [...traced.keys()]) if (e >= epoch) traced.delete(e);
-      traced.set(epoch, { val: meanPerGroup(p, valWindows), heldOut: await recordProbabilities(w, heldOutWindows) });
+      // 5 decimals: a trace is kept in the repository (docs/cv/state) and more digits decide nothing
+      traced.set(epoch, { val: meanPerGroup(p, valWindows).map(round5), heldOut: (await recordProbabilities(w, heldOutWindows)).map(round5) });
       writeJson(partialFile, [...traced]);
     }
     return p;
