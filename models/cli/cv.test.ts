@@ -37,6 +37,7 @@ test('cv trains each fold from the other task\'s backbones, prints per-fold and 
     assert.equal(r.probs.length, 4);
     assert.equal(r.probsAtProbeFs?.length, 4);
   }
+  assert.equal(summary.breakdown.find((r: { subset: string; scored: string }) => r.subset === 'records stored faster than 100 Hz' && r.scored === 'probsAtProbeFs')?.score.n, 23);
   const b = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../profiling/cvBreakdown.ts', import.meta.url)), join(tmp, 'cv.json'), '--json'], { encoding: 'utf8' });
   assert.equal(b.status, 0, b.stderr);
   const rows = JSON.parse(b.stdout).rows as { subset: string; scored: string; score: { n: number } }[];

@@ -31,6 +31,7 @@ import { DISTILL_DEFAULTS } from '../training/distillation.ts';
 import { createInferenceEngine, windowProbabilities } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
 import { asRecordedAt } from '../data/asRecordedAt.ts';
+import { breakdown } from '../profiling/cvBreakdown.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, meanRows, multiHot, type Evaluation } from '../metrics.ts';
 import type { NamedWeights } from '../weights.ts';
 
@@ -258,7 +259,9 @@ const stats = (v: number[]) => {
 };
 const dense = stats(results.map((r) => r.macroF1));
 const pruned = o.prune ? stats(results.map((r) => r.prunedMacroF1!)) : null;
-const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), patience, leadDrop, lowRate, classWeighting, crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned };
+// by stored rate and source, and the 100 Hz probe (models/profiling/cvBreakdown.ts); folds from before records were kept have none
+const byRecord = results.every((r) => r.records?.length) ? breakdown({ task: o.task, perFold: results }, rows, null).rows : null;
+const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), patience, leadDrop, lowRate, classWeighting, crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned, breakdown: byRecord };
 if (o.out) writeJson(resolve(o.out), summary);
 if (o.trace) {
   const traces = Array.from({ length: k }, (_, f) => join(stateDir, `fold${f + 1}-trace${runTag}.json`)).filter((t) => existsSync(t));

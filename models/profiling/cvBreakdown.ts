@@ -112,7 +112,7 @@ export function breakdown(summary: { task: string; perFold: CvFold[] }, labels: 
   return { task: summary.task, rows };
 }
 
-const SCORED_AS: Record<Scored, string> = { probs: 'dense', prunedProbs: 'pruned', probsAtProbeFs: 'dense, as if stored at 100 Hz' };
+export const SCORED_AS: Record<Scored, string> = { probs: 'dense', prunedProbs: 'pruned', probsAtProbeFs: 'dense, as if stored at 100 Hz' };
 
 function printBreakdown(b: Breakdown): void {
   console.log(`| ${b.task} held-out records | model | n | macro F1 per fold (mean ± sd) | pooled macro F1 | exact | per-class F1 (support) |`);

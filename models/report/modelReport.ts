@@ -5,6 +5,7 @@
  */
 import type { ModelConfig } from '../package/modelConfig.ts';
 import type { ClassMetrics, Evaluation } from '../metrics.ts';
+import { SCORED_AS, type Breakdown } from '../profiling/cvBreakdown.ts';
 
 /** One `npm run cv` summary (models/cli/cv.ts --out). */
 export interface CvSummary {
@@ -29,6 +30,8 @@ export interface CvSummary {
   /** cv --low-rate: the probability a training window was shown as if stored at 100 Hz. */
   lowRate?: number;
   backend: string;
+  /** Held-out records by stored rate and source, and the 100 Hz probe (cv summaries that kept records). */
+  breakdown?: Breakdown['rows'] | null;
   perFold: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number; perClassF1?: Record<string, number> }[];
   macroF1: { mean: number; sd: number };
   prunedMacroF1: { mean: number; sd: number } | null;
@@ -155,8 +158,15 @@ export function renderModelReport(r: ReportInput): string {
   for (const s of r.cv ?? []) {
     out.push(`**${s.sources === 'all' ? 'all sources' : s.sources.join(', ')}** — ${cvSetup(s)}: mean held-out macro F1 **${f3(s.macroF1.mean)} ± ${f3(s.macroF1.sd)}**${s.prunedMacroF1 ? `; 80 %-pruned${s.pruneSchedule === 'gradual' ? ' gradually' : ''} + ${s.pruneEpochs ?? 5} epochs${s.pruneDistill ? ' distilled from the dense model' : ''}: ${f3(s.prunedMacroF1.mean)} ± ${f3(s.prunedMacroF1.sd)}` : ''}.`);
     out.push('');
-    out.push(table(['fold', 'n', 'macro F1', ...(s.prunedMacroF1 ? ['pruned'] : []), 'best epoch', 'epoch minutes'], s.perFold.map((f) => [f.fold, f.n, f3(f.macroF1), ...(s.prunedMacroF1 ? [f3(f.prunedMacroF1)] : []), f.bestEpoch, (f.seconds / 60).toFixed(1)])));
+    out.push(table(['fold', 'n', 'macro F1', ...(s.prunedMacroF1 ? ['pruned'] : []), 'best epoch', 'minutes'], s.perFold.map((f) => [f.fold, f.n, f3(f.macroF1), ...(s.prunedMacroF1 ? [f3(f.prunedMacroF1)] : []), f.bestEpoch, (f.seconds / 60).toFixed(1)])));
     out.push('');
+    const byRate = (s.breakdown ?? []).filter((b) => !b.subset.startsWith('source'));
+    if (byRate.length) {
+      out.push('The same held-out records by the rate they were stored at, pooled over the folds (macro F1 over the classes present; exact: share of records whose predicted labels are exactly the truth). The last two rows score the records stored faster than 100 Hz again as if stored at 100 Hz: a model that learned the rate rather than the rhythm changes its mind there.');
+      out.push('');
+      out.push(table(['held-out records', 'model', 'n', 'macro F1', 'exact'], byRate.map((b) => [b.subset, SCORED_AS[b.scored], b.score.n, f3(b.score.pooledMacroF1), f3(b.score.accuracy)])));
+      out.push('');
+    }
   }
   if (!r.cv?.length) out.push('');
   out.push('## What each class can and cannot be trusted for');
