@@ -30,7 +30,7 @@ import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
 import { DISTILL_DEFAULTS } from '../training/distillation.ts';
 import { createInferenceEngine, windowProbabilities } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
-import { asRecordedAt } from '../data/asRecordedAt.ts';
+import { asRecordedAt, LOW_RATE_FS } from '../data/asRecordedAt.ts';
 import { breakdown } from '../profiling/cvBreakdown.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, meanRows, multiHot, type Evaluation } from '../metrics.ts';
 import type { NamedWeights } from '../weights.ts';
@@ -186,7 +186,7 @@ export interface CvFold {
 const results: CvFold[] = [];
 // every 100 Hz record here is SR / Normal: held-out records stored faster are also scored as if stored at
 // 100 Hz, which shows whether a model learned the rate instead of the rhythm (models/profiling/cvBreakdown.ts)
-const PROBE_FS = 100;
+const PROBE_FS = LOW_RATE_FS;
 const round5 = (v: number[]) => v.map((x) => Math.round(x * 1e5) / 1e5);
 const perClassF1 = (e: Evaluation) => Object.fromEntries(e.perClass.map((c) => [c.class, c.f1]));
 for (let f = 0; f < k; f++) {

@@ -7,6 +7,9 @@
 import { resample, resampleRatio, resampledLength } from '../../db/resample.ts';
 import type { ModelInput } from '../preprocess.ts';
 
+/** The lowest rate records are stored at in ../shared/data (PTB-XL records100): what the probe and lowRate training show. */
+export const LOW_RATE_FS = 100;
+
 export function asRecordedAt(input: ModelInput, fs: number): ModelInput {
   if (!(fs > 0 && fs < input.fs)) throw new RangeError(`asRecordedAt: ${fs} Hz is not below the record's ${input.fs} Hz`);
   const down = resampleRatio(input.fs, fs);

@@ -14,7 +14,7 @@ import { fromLeadMajor, lightx3ecg } from '../network/lightx3ecg.ts';
 import { leadAttentionHead } from '../network/leadAttention.ts';
 import { Rng, toTfLayout, type ParamMap } from '../network/params.ts';
 import { FS, randomCrop, resampleTo500, windowsOf, WINDOW, type ModelInput } from '../preprocess.ts';
-import { asRecordedAt } from '../data/asRecordedAt.ts';
+import { asRecordedAt, LOW_RATE_FS } from '../data/asRecordedAt.ts';
 import { TfjsModel, stackFeatures, stackWindows } from '../tfjsModel.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, multiHot } from '../metrics.ts';
 import { globalMagnitudeMasks, gradualSparsity, type Masks, type SparsitySchedule } from '../pruning/magnitude.ts';
@@ -25,9 +25,6 @@ import { backboneKey, FeatureCache } from './featureCache.ts';
 import { layerSeed, segmentedGradients } from './segmentedStep.ts';
 import { leadParallelUseful, LeadWorkerPool } from './leadWorkers.ts';
 import { distilledLoss, temperedTargets, type Distillation } from './distillation.ts';
-
-/** The rate lowRate shows training windows at: the lowest stored rate in ../shared/data (PTB-XL records100). */
-export const LOW_RATE_FS = 100;
 
 export type TrainMode = 'head' | 'last-stage' | 'full';
 
