@@ -45,7 +45,7 @@ test('the model report states scores, confusion, size, provenance, cross-validat
   const ablated = renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, leadDrop: 0, classWeighting: false }] });
   assert.match(ablated, /10 s crops, lead drop 0, no class weights, /);
   assert.match(renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, lowRate: 0.5 }] }), /shown as if stored at 100 Hz with probability 0\.5/);
-  const score = (n: number, f1: number) => ({ n, perFold: [f1], foldMean: f1, foldSd: 0, pooledMacroF1: f1, accuracy: f1, perClass: [] });
+  const score = (n: number, f1: number) => ({ n, perFold: [f1], foldMean: f1, foldSd: 0, pooledMacroF1: f1, accuracy: f1, perClass: [{ class: 'SR', f1, recall: f1, support: n }, { class: 'SB', f1: 0, recall: 0, support: 0 }] });
   const broken = renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, breakdown: [
     { subset: 'stored at 100 Hz', scored: 'probs', score: score(30, 1) },
     { subset: 'source georgia', scored: 'probs', score: score(3, 0.5) },
@@ -53,6 +53,7 @@ test('the model report states scores, confusion, size, provenance, cross-validat
   ] }] });
   assert.match(broken, /\| stored at 100 Hz \| dense \| 30 \| 1\.000 \| 1\.000 \|/);
   assert.match(broken, /\| records stored faster than 100 Hz \| dense, as if stored at 100 Hz \| 10 \| 0\.420 \| 0\.420 \|/);
+  assert.match(broken, /Every held-out record stored at 100 Hz is SR/);
   assert.doesNotMatch(broken, /source georgia/, 'per-source rows stay in the cv summary (cvBreakdown prints them)');
   assert.doesNotMatch(renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, leadDrop: 0.5, classWeighting: true }] }), /lead drop|class weights/);
   assert.match(renderModelReport({ config, evaluation, evaluatedOn: '8 records', inTraining: 0, bytesOnDisk: 1, cv: [{ ...cv, patience: 0 }] }), /, 70 epochs \(all run\), 10 s crops/);

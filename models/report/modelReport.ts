@@ -166,6 +166,11 @@ export function renderModelReport(r: ReportInput): string {
       out.push('');
       out.push(table(['held-out records', 'model', 'n', 'macro F1', 'exact'], byRate.map((b) => [b.subset, SCORED_AS[b.scored], b.score.n, f3(b.score.pooledMacroF1), f3(b.score.accuracy)])));
       out.push('');
+      // a rate whose records all carry one class teaches the model that the rate means that class
+      for (const b of byRate.filter((b) => b.subset.startsWith('stored at') && b.scored === 'probs')) {
+        const present = b.score.perClass.filter((c) => c.support > 0);
+        if (present.length === 1) out.push(`Every held-out record ${b.subset} is ${present[0].class}: the figures for that rate say nothing of other classes there. Where the training records at that rate were all ${present[0].class} too, the model can take the rate itself as a sign of ${present[0].class}; the probe rows show how far its calls move when records are seen at 100 Hz. Read its ${present[0].class} calls on such records with care.`, '');
+      }
     }
   }
   if (!r.cv?.length) out.push('');
