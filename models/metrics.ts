@@ -103,6 +103,12 @@ export function multiHot(targets: readonly (readonly number[])[], numClasses: nu
   return targets.map((t) => Array.from({ length: numClasses }, (_, c) => (t.includes(c) ? 1 : 0)));
 }
 
+/** Mean and sample standard deviation (n − 1; 0 for a single value): the ± of per-fold figures. */
+export function meanSd(v: readonly number[]): { mean: number; sd: number } {
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  return { mean: m, sd: Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1)) };
+}
+
 /** Column means of equal-length rows: a record's probabilities averaged over its windows. */
 export function meanRows(rows: readonly number[][]): number[] {
   return rows[0].map((_, c) => rows.reduce((a, r) => a + r[c], 0) / rows.length);

@@ -32,7 +32,7 @@ import { createInferenceEngine, windowProbabilities } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
 import { asRecordedAt, LOW_RATE_FS } from '../data/asRecordedAt.ts';
 import { breakdown } from '../profiling/cvBreakdown.ts';
-import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, meanRows, multiHot, type Evaluation } from '../metrics.ts';
+import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, meanRows, meanSd, multiHot, type Evaluation } from '../metrics.ts';
 import type { NamedWeights } from '../weights.ts';
 
 const { values: o } = parseArgs({
@@ -128,8 +128,8 @@ async function recordProbabilities(weights: NamedWeights, windowsPerRecord: Floa
 }
 const truthOf = (records: TrainExample[]) => multiHot(records.map((e) => e.target), task.classes.length);
 
-async function score(weights: NamedWeights, test: TrainExample[], thresholds: number[] | null): Promise<{ ev: Evaluation; probs: number[][] }> {
-  const probs = await recordProbabilities(weights, test.map(windowsOfRecord));
+async function score(weights: NamedWeights, test: TrainExample[], testWindows: Float32Array[][], thresholds: number[] | null): Promise<{ ev: Evaluation; probs: number[][] }> {
+  const probs = await recordProbabilities(weights, testWindows);
   if (task.multilabel) return { ev: evaluateMultilabel(task.classes, truthOf(test), probs, thresholds ?? task.classes.map(() => 0.5)), probs };
   return { ev: evaluateSingleLabel(task.classes, test.map((e) => e.target[0]), probs), probs };
 }
@@ -206,9 +206,9 @@ for (let f = 0; f < k; f++) {
   // each epoch's entry is kept on disk as it is scored, so a fold that spans sessions is still traced whole
   const partialFile = join(stateDir, `fold${f + 1}-trace${runTag}.partial.json`);
   const traced = new Map<number, FoldTrace['epochs'][number]>(o.trace && existsSync(partialFile) ? (JSON.parse(readFileSync(partialFile, 'utf8')) as [number, FoldTrace['epochs'][number]][]) : []);
-  // read once: the trace scores them every epoch
+  // read once: the trace scores them every epoch, and the dense and pruned models score them at the end
   const valWindows = o.trace ? val.map((e) => windowsOfRecord(e).length) : [];
-  const heldOutWindows = o.trace ? test.map(windowsOfRecord) : [];
+  const heldOutWindows = test.map(windowsOfRecord);
   const tracing = async (w: NamedWeights, windows: Float32Array[], epoch?: number) => {
     const p = await common.predictWindows(w, windows);
     // only an epoch's validation is traced, not the best weights' rescoring for thresholds after the last epoch
@@ -229,7 +229,7 @@ for (let f = 0; f < k; f++) {
       rmSync(partialFile, { force: true });
     } else log(`  fold ${f + 1}: not traced (epochs ${epochs.flatMap((e, i) => (e ? [] : [i + 1])).join(', ')} ran without --trace)`);
   }
-  const { ev, probs } = await score(r.weights, test, r.thresholds);
+  const { ev, probs } = await score(r.weights, test, heldOutWindows, r.thresholds);
   const probed = test.filter((e) => e.fs > PROBE_FS);
   const probedProbs = await recordProbabilities(r.weights, probed.map((e) => windowsOf(asRecordedAt(e.load(), PROBE_FS), mw)));
   const atProbeFs = new Map(probed.map((e, i) => [e.key, probedProbs[i]]));
@@ -240,7 +240,7 @@ for (let f = 0; f < k; f++) {
     const p = await pruneAndFineTune(r.weights, tr, val, { ...common, sparsity: 0.8, fineTuneEpochs: pruneEpochs, schedule, distill, mode, checkpointDir: join(stateDir, `fold${f + 1}`, pruneTag.replace('pruned', 'prune')) });
     let th = r.thresholds;
     if (task.multilabel && p.fineTune) th = p.fineTune.thresholds ?? th;
-    const { ev: pe, probs: pp } = await score(p.weights, test, th);
+    const { ev: pe, probs: pp } = await score(p.weights, test, heldOutWindows, th);
     records.forEach((rec, i) => (rec.prunedProbs = round5(pp[i])));
     entry.prunedThresholds = task.multilabel ? th : null;
     entry.prunedMacroF1 = pe.macroF1;
@@ -253,12 +253,8 @@ for (let f = 0; f < k; f++) {
   results.push(entry);
   log(`fold ${f + 1}/${k}: held-out macro F1 ${entry.macroF1.toFixed(4)}${entry.prunedMacroF1 !== undefined ? `, pruned ${entry.prunedMacroF1.toFixed(4)}` : ''} (n ${test.length}, best epoch ${r.bestEpoch}, ${entry.seconds.toFixed(0)} s)`);
 }
-const stats = (v: number[]) => {
-  const m = v.reduce((a, b) => a + b, 0) / v.length;
-  return { mean: m, sd: Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1)) };
-};
-const dense = stats(results.map((r) => r.macroF1));
-const pruned = o.prune ? stats(results.map((r) => r.prunedMacroF1!)) : null;
+const dense = meanSd(results.map((r) => r.macroF1));
+const pruned = o.prune ? meanSd(results.map((r) => r.prunedMacroF1!)) : null;
 // by stored rate and source, and the 100 Hz probe (models/profiling/cvBreakdown.ts); folds from before records were kept have none
 const byRecord = results.every((r) => r.records?.length) ? breakdown({ task: o.task, perFold: results }, rows, null).rows : null;
 const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), patience, leadDrop, lowRate, classWeighting, crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned, breakdown: byRecord };

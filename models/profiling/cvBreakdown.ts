@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { argmax, evaluateMultilabel, evaluateSingleLabel, multiHot } from '../metrics.ts';
+import { argmax, evaluateMultilabel, evaluateSingleLabel, meanSd, multiHot } from '../metrics.ts';
 import { sharedLabels, type LabelledRecord } from '../data/sharedDataset.ts';
 import { taskFor } from '../package/modelConfig.ts';
 import type { CvFold, HeldOutRecord } from '../cli/cv.ts';
@@ -69,8 +69,7 @@ export function subsetScore(classes: string[], multilabel: boolean, folds: CvFol
   }
   if (!all.truth.length) return null;
   const pooled = scoreRecords(classes, multilabel, all.truth, all.preds);
-  const foldMean = perFold.reduce((a, b) => a + b, 0) / perFold.length;
-  const foldSd = Math.sqrt(perFold.reduce((a, b) => a + (b - foldMean) ** 2, 0) / Math.max(1, perFold.length - 1));
+  const { mean: foldMean, sd: foldSd } = meanSd(perFold);
   return { n: all.truth.length, perFold, foldMean, foldSd, pooledMacroF1: pooled.macroF1, accuracy: pooled.accuracy, perClass: pooled.perClass };
 }
 
