@@ -223,6 +223,8 @@ export interface Prediction {
   classes: string[];
   probabilities: number[];
   thresholds?: number[];
+  /** What the reader should know before trusting this call (e.g. a record stored below the model's rate). */
+  caveats?: string[];
 }
 
 export interface Explanation extends Prediction {

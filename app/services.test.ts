@@ -69,6 +69,22 @@ test('labels: set, history with provenance, undo as a new event', async () => {
   await assert.rejects(call('labels.set', { recordId: id, labelSet: 'chapman4', classes: ['NOT-A-CLASS'], annotator: 'dr a' }));
 });
 
+test('a prediction on a record stored at 100 Hz carries the rate caveat of the shipped model; one at 500 Hz none', { timeout: 120_000 }, async () => {
+  const { rows } = (await call('records.list', { limit: 100 })) as { rows: { id: number; name: string; fs: number }[] };
+  const low = rows.find((r) => r.fs === 100);
+  const full = rows.find((r) => r.fs === 500);
+  assert.ok(low && full, 'the demo set has a 100 Hz and a 500 Hz record');
+  const { jobId } = (await call('models.predict', { task: 'chapman4', recordIds: [low.id, full.id] })) as { jobId: string };
+  await finished(jobId);
+  const atLow = (await call('models.prediction', { task: 'chapman4', recordId: low.id })) as { caveats?: string[]; probabilities: number[] };
+  assert.equal(atLow.probabilities.length, 4);
+  assert.equal(atLow.caveats?.length, 1, `caveats on ${low.name}: ${JSON.stringify(atLow.caveats)}`);
+  // the shipped chapman4 model trained on 304 records stored at 100 Hz, every one SR
+  assert.match(atLow.caveats![0], /Stored at 100 Hz.*Every record stored at 100 Hz this model trained on \(304\) was SR/);
+  const atFull = (await call('models.prediction', { task: 'chapman4', recordId: full.id })) as { caveats?: string[] };
+  assert.equal(atFull.caveats, undefined);
+});
+
 test('the review queue lists model-ready records of the label set', async () => {
   const q = (await call('review.queue', { labelSet: 'chapman4', order: 'margin', limit: 50 })) as { recordIds: number[]; scores: number[] };
   assert.ok(q.recordIds.length > 0);

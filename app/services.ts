@@ -12,6 +12,8 @@ import type { LabelEvent as DbLabelEvent, ModelVersionRow } from '../db/archive.
 import { JobRunner } from '../models/jobs/jobRunner.ts';
 import type { JobKind, JobParams, JobProgress as EngineProgress } from '../models/jobs/tasks.ts';
 import { packageSizeOnDisk, readModelConfig } from '../models/package/modelPackage.ts';
+import type { ModelConfig } from '../models/package/modelConfig.ts';
+import { rateCaveat } from '../models/package/rateCaveat.ts';
 import type { Handlers } from './dispatch.ts';
 import { JobRegistry, type JobContext } from './jobRegistry.ts';
 import { modelsDirFor, registerShippedDefaults, resolveModel } from './modelRegistry.ts';
@@ -62,6 +64,12 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
       changed('import');
       return summary;
     });
+  }
+
+  /** Caveats on a model's call for a record (none is an absent list, so the panel shows nothing). */
+  function caveatsFor(config: ModelConfig, recordId: number): string[] | undefined {
+    const rate = rateCaveat(config, archive.record(recordId).fs);
+    return rate ? [rate] : undefined;
   }
 
   function toModelVersion(v: ModelVersionRow): ModelVersion {
@@ -174,13 +182,13 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
     'models.prediction': ({ task, recordId, version: v }) => {
       const p = archive.prediction(recordId, task, v);
       if (!p) return null;
-      let thresholds: number[] | undefined;
+      let config: ModelConfig | null;
       try {
-        thresholds = readModelConfig(resolveModel(archive, task, p.version).path).task.thresholds ?? undefined;
+        config = readModelConfig(resolveModel(archive, task, p.version).path);
       } catch {
-        thresholds = undefined;
+        config = null; // the version was deleted since: its probabilities still stand, without thresholds
       }
-      return { version: p.version, classes: p.classes, probabilities: p.probabilities, thresholds };
+      return { version: p.version, classes: p.classes, probabilities: p.probabilities, thresholds: config?.task.thresholds ?? undefined, caveats: config ? caveatsFor(config, recordId) : undefined };
     },
     'models.explain': async ({ task, recordId, classIndex, version: v }): Promise<Explanation> => {
       const model = resolveModel(archive, task, v);
@@ -194,6 +202,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
         classes: config.task.classes,
         probabilities: r.probabilities,
         thresholds: config.task.thresholds ?? undefined,
+        caveats: caveatsFor(config, recordId),
         classIndex: r.classIndex,
         attention: [r.attention[0], r.attention[1], r.attention[2]],
         maps: [r.maps[0], r.maps[1], r.maps[2]],

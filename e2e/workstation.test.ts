@@ -265,6 +265,7 @@ test('(3) predict: per-class probabilities and a Grad-CAM strip under I, II and 
     const att = Number(await page.getByTestId(`attention-${lead}`).innerText());
     assert.ok(Math.abs(att - computed.attention[['I', 'II', 'V1'].indexOf(lead)]) < 0.006, `attention ${lead} shows ${att}`);
   }
+  assert.equal(await page.getByTestId('prediction-caveat').count(), 0, 'a record stored at 500 Hz gets no rate caveat');
   await app.screenshot('3-prediction-gradcam');
 
   // The one-page report of this record: A4 landscape at 150 dpi, drawn from the same paper and explanation.
@@ -418,4 +419,24 @@ test('(5) fine-tune on the corrections (head mode), watch the curves, see the ne
   const active = ((await call(page, 'models.list', { task: 'chapman4' })).result as { version: string; active: boolean }[]).find((v) => v.active);
   assert.equal(active?.version, parent);
   await app.screenshot('5-registry-rolled-back');
+});
+
+test('(6) a record stored at 100 Hz: its prediction carries the caveat of what the model saw at 100 Hz', { timeout: 120_000 }, async (t) => {
+  if (!done.imported) return t.skip('needs scenario (1): no records were imported');
+  const { page } = app;
+  await ensureModel(t);
+  const name = '00011_lr';
+  const started = await call(page, 'records.import', { paths: [join(sharedData, 'ptbxl_records100', `${name}.hea`)] });
+  assert.ok(started.ok, started.error);
+  const deadline = Date.now() + 60_000;
+  while (((await call(page, 'records.list', { search: name, limit: 1 })).result as { total: number }).total !== 1) {
+    assert.ok(Date.now() < deadline, `${name} was not imported within 60 s`);
+    await page.waitForTimeout(250);
+  }
+  await openRecordByName(page, name);
+  await page.keyboard.press('p');
+  await settle(page, '[data-testid=prediction-caveat]', ['[data-testid=prediction-error]'], 60_000);
+  const caveat = await page.getByTestId('prediction-caveat').innerText();
+  assert.match(caveat, /Stored at 100 Hz, read by the model at 500 Hz: nothing above 50 Hz is in the signal\./);
+  await app.screenshot('6-caveat-100hz');
 });

@@ -46,6 +46,14 @@ test('train (head) then evaluate on real records through the CLI, one JSON objec
   assert.ok(e.macroF1 >= 0 && e.macroF1 <= 1);
 });
 
+test('predict --json: a record stored at 100 Hz gets the shipped model\'s rate caveat, a 500 Hz one none', () => {
+  writeFileSync(join(tmp, 'rates.txt'), 'ptbxl_records100/00011_lr\ngeorgia/E00001\n');
+  const p = cli(['predict', '--data', dataDir, '--ids', 'rates.txt', '--task', 'chapman4', '--model', join(root, 'models/defaults/chapman4'), '--json']);
+  const byKey = new Map(p.predictions.map((r: { key: string; caveats?: string[] }) => [r.key, r.caveats]));
+  assert.match((byKey.get('ptbxl_records100/00011_lr') as string[])[0], /^Stored at 100 Hz.*trained on \(304\) was SR/);
+  assert.equal(byKey.get('georgia/E00001'), undefined);
+});
+
 test('with an archive: train registers a version, predict stores predictions, evaluate scores ground truth', () => {
   const archive = join(tmp, 'a.db');
   const imp = spawnSync(process.execPath, [join(root, 'bin/x3ecg.mjs'), 'import', '--archive', archive, '--labels', join(dataDir, 'labels.csv'), join(dataDir, 'georgia'), join(dataDir, 'ningbo'), '--json'], { cwd: tmp, encoding: 'utf8' });

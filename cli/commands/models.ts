@@ -150,7 +150,7 @@ export function registerModelCommands(program: Command): void {
     .action(async (o: SourceOpts & { task?: string; model?: string; multiWindow?: 'first' | 'mean'; engine: 'auto' | 'onnx' | 'tfjs'; json?: boolean }) => {
       const model = await resolveModel(o);
       const r = await runJob('predict', { model, source: sourceOf(o), multiWindow: o.multiWindow, engine: o.engine, save: !!o.archive }, !!o.json && !process.stderr.isTTY);
-      print(!!o.json, { version: r.version, engine: r.engine, n: r.rows.length, predictions: r.rows }, () => r.rows.map((x) => `${x.key}\t${x.predicted.join(';')}\t${x.probabilities.map((p) => p.toFixed(3)).join(' ')}`).join('\n'));
+      print(!!o.json, { version: r.version, engine: r.engine, n: r.rows.length, predictions: r.rows }, () => r.rows.map((x) => `${x.key}\t${x.predicted.join(';')}\t${x.probabilities.map((p) => p.toFixed(3)).join(' ')}${x.caveats ? `\tcaveat: ${x.caveats.join(' ')}` : ''}`).join('\n'));
     });
 
   const evaluate = program.command('evaluate').description('macro/per-class F1, precision, recall, AUROC and confusion on records with ground truth');

@@ -16,6 +16,8 @@ export interface SourceRecord {
   /** Archive record id when the source is an archive. */
   recordId?: number;
   patientId: string | null;
+  /** Sampling rate the record was stored at, when the source knows it (not for inline arrays). */
+  storedFs?: number;
   load: () => ModelInput;
   /** Ground-truth class indices for the task, when known. */
   target: number[] | null;
@@ -28,10 +30,11 @@ export type ArchiveLabelSource = 'ground-truth' | 'consensus' | { annotator: str
 export interface ArchiveLike {
   modelInput(recordId: number): ModelInput;
   recordIdsByName(names: string[]): number[];
+  storedFs?(recordId: number): number | undefined;
   allRecordIds?(): number[];
   split?(name: string): { name: string; parts: Record<string, number[]> };
   listSplits?(): string[];
-  groundTruth(labelSet: string, opts?: { source?: ArchiveLabelSource }): { recordId: number; name: string; patientId: string | null; classes: (string | number)[] }[];
+  groundTruth(labelSet: string, opts?: { source?: ArchiveLabelSource }): { recordId: number; name: string; patientId: string | null; fs?: number; classes: (string | number)[] }[];
   savePredictions(version: string, labelSet: string, rows: { recordId: number; probabilities: number[] }[]): void;
   addModelVersion?(v: { version: string; task: string; parent: string | null; path: string; metrics: unknown; createdAt?: string }): void;
   listModelVersions?(labelSet?: string): unknown[];
@@ -72,7 +75,7 @@ export async function resolveSource(spec: DataSourceSpec, labelSet: string, labe
     if (spec.sources) names = names.filter((n) => spec.sources!.includes(n.split('/')[0]));
     const records = names
       .filter((n) => !labelledOnly || labels.has(n))
-      .map((n) => ({ key: n, patientId: labels.get(n)?.patientId ?? null, load: () => readSharedRecord(spec.dataDir, n), target: labels.get(n)?.classes ?? null }));
+      .map((n) => ({ key: n, patientId: labels.get(n)?.patientId ?? null, storedFs: labels.get(n)?.fs, load: () => readSharedRecord(spec.dataDir, n), target: labels.get(n)?.classes ?? null }));
     return { records };
   }
   const archive = await openArchiveFile(spec.file);
@@ -81,7 +84,7 @@ export async function resolveSource(spec: DataSourceSpec, labelSet: string, labe
   if (labelledOnly) ids = ids.filter((id) => truth.has(id));
   const records = ids.map((id) => {
     const g = truth.get(id);
-    return { key: `${spec.file}#${g?.name ?? id}`, recordId: id, patientId: g?.patientId ?? null, load: () => archive.modelInput(id), target: g ? classIndices(labelSet, g.classes) : null };
+    return { key: `${spec.file}#${g?.name ?? id}`, recordId: id, patientId: g?.patientId ?? null, storedFs: g?.fs ?? archive.storedFs?.(id), load: () => archive.modelInput(id), target: g ? classIndices(labelSet, g.classes) : null };
   });
   return { records, archive };
 }

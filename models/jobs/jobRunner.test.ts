@@ -39,6 +39,10 @@ test('a train job in a worker posts progress, writes a new version and leaves th
   assert.equal(pkg.config.provenance.parent, 'parent');
   assert.equal(pkg.config.provenance.origin, 'train');
   assert.ok((pkg.config.provenance.splitIds!.val as string[]).length >= 4);
+  // what it trained on per stored rate (for the caveat on records stored below 500 Hz): every train record, once
+  const rates = pkg.config.provenance.trainingRates!;
+  assert.equal(rates.reduce((s, r) => s + r.records, 0), pkg.config.provenance.splitIds!.train.length);
+  assert.ok(rates.every((r) => [100, 500].includes(r.fs) && Object.values(r.classes).reduce((s, n) => s + n, 0) === r.records));
   assert.ok(typeof r.valMacroF1 === 'number' && /^tfjs-/.test(r.backend));
   const parent = loadModelPackage(parentDir);
   for (const [k, t] of fixtureWeights(4)) assert.deepEqual(parent.weights.get(k)!.data, t.data);

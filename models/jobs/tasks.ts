@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { NamedWeights } from '../weights.ts';
 import { loadModelPackage, packageSizeOnDisk, saveModelPackage, type ModelPackage } from '../package/modelPackage.ts';
 import { defaultPreprocessing, taskFor, type ModelConfig, type WeightStorage } from '../package/modelConfig.ts';
+import { mergeTrainingRates, rateCaveat, trainingRates } from '../package/rateCaveat.ts';
 import { createInferenceEngine, windowProbabilities, type EnginePreference, type InferenceEngine } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
 import { evaluateMultilabel, evaluateSingleLabel, argmax, meanRows, multiHot, type Evaluation } from '../metrics.ts';
@@ -63,6 +64,8 @@ export interface PredictionRow {
   windows: number;
   /** Why the record could not be scored (e.g. a missing lead); no probabilities then. */
   error?: string;
+  /** What a reader should know before trusting the call (models/package/rateCaveat.ts). */
+  caveats?: string[];
 }
 
 async function predictRecords(engine: InferenceEngine, pkg: ModelPackage, records: SourceRecord[], mode: 'first' | 'mean', ctx: JobContext): Promise<PredictionRow[]> {
@@ -91,7 +94,8 @@ async function predictRecords(engine: InferenceEngine, pkg: ModelPackage, record
       k += w.length;
       const probabilities = meanRows(ps.map((p) => p.probabilities));
       const predicted = multilabel ? classes.filter((_, c) => probabilities[c] >= (thresholds?.[c] ?? 0.5)) : [classes[argmax(probabilities)]];
-      out.push({ key: r.key, recordId: r.recordId, probabilities, scores: meanRows(ps.map((p) => p.scores)), predicted, windows: w.length });
+      const caveat = r.storedFs === undefined ? null : rateCaveat(pkg.config, r.storedFs);
+      out.push({ key: r.key, recordId: r.recordId, probabilities, scores: meanRows(ps.map((p) => p.scores)), predicted, windows: w.length, ...(caveat ? { caveats: [caveat] } : {}) });
     });
     ctx.progress({ phase: 'predict', done: Math.min(i + CHUNK, records.length), total: records.length });
     await new Promise((r) => setImmediate(r));
@@ -302,6 +306,7 @@ export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJo
         parent: parent?.config.version ?? null,
         dataset: p.source.kind === 'archive' ? resolve(p.source.file) : p.source.kind === 'shared' ? resolve(p.source.dataDir) : 'inline',
         splitIds: { train: trainSet.map((e) => e.recordId ?? e.key), val: valSet.map((e) => e.recordId ?? e.key) },
+        trainingRates: mergeTrainingRates(parent?.config.provenance.trainingRates, trainingRates(trainSet, task.classes)),
         hyperParameters: { mode, epochs: p.epochs ?? 70, batchSize: p.batchSize ?? (mode === 'head' ? 64 : 16), lr: p.lr ?? 1e-3, lrMin: 1e-4, tMax: 40, weightDecay: 5e-5, leadDrop: 0.5, classWeighting: true, patience: p.patience ?? 15, crops: p.crops ?? false, ...(backbonesFrom ? { backbonesFrom } : {}) },
         seed,
         engine: 'tfjs',

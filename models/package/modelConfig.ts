@@ -6,6 +6,14 @@ export const MODEL_FORMAT_VERSION = 1;
 export const weightStorage = z.enum(['float32', 'float16', 'sparse-float16', 'sparse-float32']);
 export type WeightStorage = z.infer<typeof weightStorage>;
 
+const trainingRate = z.object({
+  fs: z.number().positive(),
+  records: z.number().int().min(0),
+  /** Records per class name (a multilabel record counts once for each of its classes). */
+  classes: z.record(z.string(), z.number().int().min(0)),
+});
+export type TrainingRate = z.infer<typeof trainingRate>;
+
 export const modelConfigSchema = z.object({
   formatVersion: z.literal(MODEL_FORMAT_VERSION),
   /** Becomes a folder name (and a prefix of derived versions): no separators, no leading dot. */
@@ -38,6 +46,11 @@ export const modelConfigSchema = z.object({
     created: z.string(),
     /** What made this version: 'init', 'import', 'train', 'prune'. */
     origin: z.string(),
+    /**
+     * The records it (and the versions it was fine-tuned from) trained on, by the rate they were stored at, with
+     * their classes: a record stored at a rate the model never saw, or saw with one class only, gets a caveat.
+     */
+    trainingRates: z.array(trainingRate).optional(),
   }),
   metrics: z.record(z.string(), z.unknown()),
   weights: z.object({

@@ -62,6 +62,25 @@ export function renderReport(rec: LoadedRecord, prediction: Prediction | null, e
       y += 7;
     });
   }
+  // a caveat travels with the call it qualifies, wrapped to the page, bottom-up above the footer
+  ctx.font = `400 ${mm(2.6)}px system-ui, sans-serif`;
+  const caveatLines = (p?.caveats ?? []).flatMap((c) => wrapText(`Caveat: ${c}`, (s) => ctx.measureText(s).width, mm(PAGE.w - 28)));
+  caveatLines.forEach((line, i) => text(line, 14, PAGE.h - 10 - 3.6 * (caveatLines.length - 1 - i), 2.6, 400, '#a3620a'));
   text('Research software — not a medical device; not for diagnosis or treatment.', 14, PAGE.h - 6, 2.6, 400, '#8a92a3');
   return canvas;
+}
+
+/** Greedy word wrap: lines no wider than `max` as `width` measures them (a single long word gets its own line). */
+export function wrapText(s: string, width: (t: string) => number, max: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of s.split(/\s+/).filter(Boolean)) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && width(next) > max) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
 }

@@ -1,0 +1,62 @@
+/**
+ * What a model saw per stored sampling rate, and the caveat a prediction on a record stored below the model's
+ * rate deserves. Why: in ../shared/data every 100 Hz record is SR, and cross-validation showed the models call
+ * band-limited records SR more often (README, "Cross-validated figures on all of ../shared/data"). A record
+ * stored at a rate the model never trained on, or trained on with one class only, is outside what its
+ * figures describe.
+ */
+import type { ModelConfig, TrainingRate } from './modelConfig.ts';
+
+/** Training records by stored rate: `fs` undefined (inline arrays) is left out; rates ascending. */
+export function trainingRates(records: readonly { storedFs?: number; target: readonly number[] }[], classes: readonly string[]): TrainingRate[] | undefined {
+  const byFs = new Map<number, TrainingRate>();
+  for (const r of records) {
+    if (r.storedFs === undefined || !(r.storedFs > 0)) continue;
+    const row = byFs.get(r.storedFs) ?? { fs: r.storedFs, records: 0, classes: {} };
+    row.records++;
+    for (const c of r.target) {
+      const name = classes[c];
+      if (name !== undefined) row.classes[name] = (row.classes[name] ?? 0) + 1;
+    }
+    byFs.set(r.storedFs, row);
+  }
+  return byFs.size ? [...byFs.values()].sort((a, b) => a.fs - b.fs) : undefined;
+}
+
+/** Sum of two per-rate tables (a fine-tuned version has seen its parent's records and its own). */
+export function mergeTrainingRates(a: readonly TrainingRate[] | undefined, b: readonly TrainingRate[] | undefined): TrainingRate[] | undefined {
+  if (!a?.length) return b?.length ? b.map((r) => ({ ...r, classes: { ...r.classes } })) : undefined;
+  if (!b?.length) return a.map((r) => ({ ...r, classes: { ...r.classes } }));
+  const byFs = new Map<number, TrainingRate>(a.map((r) => [r.fs, { ...r, classes: { ...r.classes } }]));
+  for (const r of b) {
+    const row = byFs.get(r.fs) ?? { fs: r.fs, records: 0, classes: {} };
+    row.records += r.records;
+    for (const [c, n] of Object.entries(r.classes)) row.classes[c] = (row.classes[c] ?? 0) + n;
+    byFs.set(r.fs, row);
+  }
+  return [...byFs.values()].sort((x, y) => x.fs - y.fs);
+}
+
+const hz = (fs: number) => `${Number.isInteger(fs) ? fs : fs.toFixed(1)} Hz`;
+
+/**
+ * The caveat for a prediction on a record stored at `recordFs`, or null when there is none: only records stored
+ * below the model's input rate get one (resampled up, they lack the detail above half their rate).
+ */
+export function rateCaveat(config: Pick<ModelConfig, 'preprocessing' | 'provenance'>, recordFs: number): string | null {
+  const modelFs = config.preprocessing.fs;
+  if (!(recordFs > 0) || recordFs >= modelFs) return null;
+  const base = `Stored at ${hz(recordFs)}, read by the model at ${hz(modelFs)}: nothing above ${hz(recordFs / 2)} is in the signal.`;
+  const rates = config.provenance.trainingRates;
+  if (!rates) return base;
+  const seen = rates.filter((r) => Math.abs(r.fs - recordFs) < 0.5);
+  const n = seen.reduce((s, r) => s + r.records, 0);
+  if (n === 0) return `${base} This model trained on no record stored at ${hz(recordFs)}: its figures do not cover this one.`;
+  const classes = new Map<string, number>();
+  for (const r of seen) for (const [c, k] of Object.entries(r.classes)) if (k > 0) classes.set(c, (classes.get(c) ?? 0) + k);
+  if (classes.size === 1) {
+    const [only] = classes.keys();
+    return `${base} Every record stored at ${hz(recordFs)} this model trained on (${n}) was ${only}: it may call such records ${only} from how they look, so a call of ${only} here is weak evidence.`;
+  }
+  return base;
+}
