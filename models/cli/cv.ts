@@ -31,7 +31,7 @@ import { DISTILL_DEFAULTS } from '../training/distillation.ts';
 import { createInferenceEngine, windowProbabilities } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
 import { asRecordedAt, LOW_RATE_FS } from '../data/asRecordedAt.ts';
-import { breakdown } from '../profiling/cvBreakdown.ts';
+import { breakdown } from '../heldOutBreakdown.ts';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, meanPerGroup, meanRows, meanSd, multiHot, type Evaluation } from '../metrics.ts';
 import type { NamedWeights } from '../weights.ts';
 

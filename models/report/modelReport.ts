@@ -5,7 +5,7 @@
  */
 import type { ModelConfig } from '../package/modelConfig.ts';
 import type { ClassMetrics, Evaluation } from '../metrics.ts';
-import { SCORED_AS, type Breakdown } from '../profiling/cvBreakdown.ts';
+import { SCORED_AS, type Breakdown } from '../heldOutBreakdown.ts';
 
 /** One `npm run cv` summary (models/cli/cv.ts --out). */
 export interface CvSummary {

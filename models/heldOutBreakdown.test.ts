@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { breakdown, predicted, subsetScore } from './cvBreakdown.ts';
-import type { CvFold } from '../cli/cv.ts';
-import type { LabelledRecord } from '../data/sharedDataset.ts';
+import { breakdown, predicted, subsetScore } from './heldOutBreakdown.ts';
+import type { CvFold } from './cli/cv.ts';
+import type { LabelledRecord } from './data/sharedDataset.ts';
 
 // chapman4 classes: AFIB, GSVT, SB, SR. Two folds; the 500 Hz AFIB record turns SR when seen at 100 Hz.
 const labels: LabelledRecord[] = [
