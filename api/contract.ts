@@ -182,6 +182,8 @@ export interface ModelTrainingData {
   epochs?: number;
   trainRecords?: number;
   valRecords?: number;
+  /** Training records per stored sampling rate, with their classes (model.json provenance.trainingRates). */
+  rates?: { fs: number; records: number; classes: Record<string, number> }[];
 }
 
 /** The metrics shape the Models view renders (held-out validation figures). */

@@ -83,6 +83,10 @@ test('a prediction on a record stored at 100 Hz carries the rate caveat of the s
   assert.match(atLow.caveats![0], /Stored at 100 Hz.*Every record stored at 100 Hz this model trained on \(304\) was SR/);
   const atFull = (await call('models.prediction', { task: 'chapman4', recordId: full.id })) as { caveats?: string[] };
   assert.equal(atFull.caveats, undefined);
+  // the registry shows the same table the caveat is written from
+  const versions = (await call('models.list', { task: 'chapman4' })) as { active: boolean; data?: { rates?: { fs: number; records: number; classes: Record<string, number> }[] } }[];
+  const rates = versions.find((v) => v.active)!.data!.rates!;
+  assert.deepEqual(rates.find((r) => r.fs === 100), { fs: 100, records: 304, classes: { SR: 304 } });
 });
 
 test('the review queue lists model-ready records of the label set', async () => {

@@ -86,6 +86,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
         epochs: typeof m.epochs === 'number' ? m.epochs : undefined,
         trainRecords: typeof m.nTrain === 'number' ? m.nTrain : undefined,
         valRecords: typeof m.nVal === 'number' ? m.nVal : undefined,
+        rates: c.provenance.trainingRates,
       };
     } catch {
       // a package that went missing still shows in the registry, without its size
