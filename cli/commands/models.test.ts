@@ -47,10 +47,12 @@ test('train (head) then evaluate on real records through the CLI, one JSON objec
 });
 
 test('predict --json: a record stored at 100 Hz gets the shipped model\'s rate caveat, a 500 Hz one none', () => {
-  writeFileSync(join(tmp, 'rates.txt'), 'ptbxl_records100/00011_lr\ngeorgia/E00001\n');
+  // 00128_lr has no chapman4 label: its stored rate still comes from labels.csv
+  writeFileSync(join(tmp, 'rates.txt'), 'ptbxl_records100/00011_lr\nptbxl_records100/00128_lr\ngeorgia/E00001\n');
   const p = cli(['predict', '--data', dataDir, '--ids', 'rates.txt', '--task', 'chapman4', '--model', join(root, 'models/defaults/chapman4'), '--json']);
   const byKey = new Map(p.predictions.map((r: { key: string; caveats?: string[] }) => [r.key, r.caveats]));
   assert.match((byKey.get('ptbxl_records100/00011_lr') as string[])[0], /^Stored at 100 Hz.*trained on \(304\) was SR/);
+  assert.match((byKey.get('ptbxl_records100/00128_lr') as string[])[0], /^Stored at 100 Hz/);
   assert.equal(byKey.get('georgia/E00001'), undefined);
 });
 

@@ -21,10 +21,19 @@ export interface LabelledRecord {
   classes: number[];
 }
 
+function labelRows(dataDir: string): Record<string, string>[] {
+  return parse(readFileSync(join(dataDir, 'labels.csv')), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+}
+
+/** The stored sampling rate of every record labels.csv lists, labelled for a task or not ("<source>/<record_id>" → Hz). */
+export function sharedStoredRates(dataDir: string): Map<string, number> {
+  return new Map(labelRows(dataDir).map((r) => [`${r.source}/${r.record_id}`, Number(r.fs)] as const).filter(([, fs]) => fs > 0));
+}
+
 export function sharedLabels(dataDir: string, labelSet: string): LabelledRecord[] {
   const task = TASKS[labelSet];
   if (!task) throw new Error(`unknown task ${labelSet}`);
-  const rows = parse(readFileSync(join(dataDir, 'labels.csv')), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const rows = labelRows(dataDir);
   const out: LabelledRecord[] = [];
   for (const r of rows) {
     const names = (r[labelSet] ?? '').split(';').filter(Boolean);

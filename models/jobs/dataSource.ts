@@ -3,7 +3,7 @@
  * handed over inline. Each resolves to labelled examples with a lazy signal loader.
  */
 import type { ModelInput } from '../preprocess.ts';
-import { readSharedRecord, sharedLabels } from '../data/sharedDataset.ts';
+import { readSharedRecord, sharedLabels, sharedStoredRates } from '../data/sharedDataset.ts';
 import { TASKS } from '../package/modelConfig.ts';
 
 export type DataSourceSpec =
@@ -71,11 +71,12 @@ export async function resolveSource(spec: DataSourceSpec, labelSet: string, labe
   }
   if (spec.kind === 'shared') {
     const labels = new Map(sharedLabels(spec.dataDir, labelSet).map((l) => [l.name, l]));
+    const rates = sharedStoredRates(spec.dataDir);
     let names = spec.names ?? [...labels.keys()];
     if (spec.sources) names = names.filter((n) => spec.sources!.includes(n.split('/')[0]));
     const records = names
       .filter((n) => !labelledOnly || labels.has(n))
-      .map((n) => ({ key: n, patientId: labels.get(n)?.patientId ?? null, storedFs: labels.get(n)?.fs, load: () => readSharedRecord(spec.dataDir, n), target: labels.get(n)?.classes ?? null }));
+      .map((n) => ({ key: n, patientId: labels.get(n)?.patientId ?? null, storedFs: rates.get(n), load: () => readSharedRecord(spec.dataDir, n), target: labels.get(n)?.classes ?? null }));
     return { records };
   }
   const archive = await openArchiveFile(spec.file);
