@@ -68,7 +68,8 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
 
   /** Caveats on a model's call for a record (none is an absent list, so the panel shows nothing). */
   function caveatsFor(config: ModelConfig, recordId: number): string[] | undefined {
-    const rate = rateCaveat(config, archive.record(recordId).fs);
+    const fs = archive.storedFs(recordId);
+    const rate = fs === undefined ? null : rateCaveat(config, fs);
     return rate ? [rate] : undefined;
   }
 
