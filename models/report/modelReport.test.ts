@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { evaluateMultilabel, evaluateSingleLabel } from '../metrics.ts';
 import { taskFor, type ModelConfig } from '../package/modelConfig.ts';
 import { configFor } from '../testing/packageConfig.ts';
-import { renderModelReport, trustNote, type CvSummary } from './modelReport.ts';
+import { renderModelReport, trustNote, trustSource, type CvSummary } from './modelReport.ts';
 
 const weights = { manifest: 'weights.json', file: 'weights.bin', storage: 'sparse-float16', bytes: 2_990_000, sparsity: 0.8 } as const;
 const cv: CvSummary = {
@@ -84,4 +84,24 @@ test('trust notes follow support and held-out F1', () => {
   assert.match(trustNote(c, 0.85), /useful pre-read/);
   assert.match(trustNote(c, 0.6), /review every call/);
   assert.match(trustNote(c, 0.3), /not reliable/);
+});
+
+test('per-class trust comes from one cv run: the widest, and for a pruned version the run pruned its way, scored pruned', () => {
+  const dense = configFor('chapman4-default', 'train');
+  const pruned = { ...configFor('chapman4-default-pruned', 'prune'), provenance: { ...configFor('x', 'prune').provenance, hyperParameters: { schedule: 'gradual' } } };
+  const withPruned = (s: CvSummary, f: number): CvSummary => ({ ...s, perFold: s.perFold.map((p) => ({ ...p, prunedPerClassF1: { AFIB: f, GSVT: f, SB: f, SR: f } })) });
+  const oneShot = withPruned({ ...cv, pruneSchedule: 'one-shot' }, 0.1);
+  const gradual = withPruned({ ...cv, pruneSchedule: 'gradual' }, 0.3);
+  const all = withPruned({ ...cv, records: 80, sources: 'all', pruneSchedule: 'gradual', perFold: cv.perFold.map((p) => ({ ...p, perClassF1: { AFIB: 0.5, GSVT: 0.5, SB: 0.5, SR: 0.5 } })) }, 0.9);
+  assert.equal(trustSource(undefined, dense), null);
+  // two runs sharing dense folds: one of them, not both counted
+  assert.deepEqual(trustSource([oneShot, gradual], dense), { summary: oneShot, pruned: false });
+  assert.deepEqual(trustSource([oneShot, gradual], pruned), { summary: gradual, pruned: true });
+  assert.deepEqual(trustSource([oneShot, gradual, all], pruned), { summary: all, pruned: true });
+  const truth = Array.from({ length: 120 }, (_, i) => i % 4); // 30 of each class: none is rare
+  const evaluation = evaluateSingleLabel(dense.task.classes, truth, truth.map((t) => [0, 1, 2, 3].map((c) => (c === t ? 0.7 : 0.1))));
+  const md = renderModelReport({ config: { ...pruned, formatVersion: 1, weights, metrics: {} } as ModelConfig, evaluation, evaluatedOn: '120 records', inTraining: 0, bytesOnDisk: 1, cv: [oneShot, gradual, all] });
+  assert.match(md, /mean over the 2 folds of the cross-validation on all sources \(80 records\), scored gradual-pruned as this version is/);
+  // the trust notes read the pruned figures of the widest run (0.9), not a mean over the runs
+  assert.match(md, /- \*\*AFIB\*\*: held-out F1 0\.90/);
 });

@@ -32,7 +32,7 @@ export interface CvSummary {
   backend: string;
   /** Held-out records by stored rate and source, and the 100 Hz probe (cv summaries that kept records). */
   breakdown?: Breakdown['rows'] | null;
-  perFold: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number; perClassF1?: Record<string, number> }[];
+  perFold: { fold: number; n: number; macroF1: number; prunedMacroF1?: number; seconds: number; bestEpoch: number; perClassF1?: Record<string, number>; prunedPerClassF1?: Record<string, number> }[];
   macroF1: { mean: number; sd: number };
   prunedMacroF1: { mean: number; sd: number } | null;
 }
@@ -60,8 +60,25 @@ const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
 const table = (head: string[], rows: (string | number)[][]) =>
   [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-function cvClassMeans(cv: CvSummary[] | undefined, cls: string): number | null {
-  const v = (cv ?? []).flatMap((s) => s.perFold.map((f) => f.perClassF1?.[cls]).filter((x): x is number => typeof x === 'number'));
+/**
+ * The cv run whose per-class figures speak for this model: the one over the most records (closest to the data
+ * the model was trained on), and for a pruned model one pruned the same way, scored pruned. One run only:
+ * runs that differ only in pruning share their dense folds, and averaging them would count those folds twice.
+ */
+export function trustSource(cv: CvSummary[] | undefined, config: Pick<ModelConfig, 'provenance'>): { summary: CvSummary; pruned: boolean } | null {
+  if (!cv?.length) return null;
+  const most = Math.max(...cv.map((s) => s.records));
+  const widest = cv.filter((s) => s.records === most);
+  if (config.provenance.origin === 'prune') {
+    const schedule = (config.provenance.hyperParameters as { schedule?: string }).schedule ?? 'one-shot';
+    const same = widest.find((s) => (s.pruneSchedule ?? 'one-shot') === schedule && s.perFold.some((f) => f.prunedPerClassF1));
+    if (same) return { summary: same, pruned: true };
+  }
+  return { summary: widest[0], pruned: false };
+}
+
+function cvClassMean(source: { summary: CvSummary; pruned: boolean }, cls: string): number | null {
+  const v = source.summary.perFold.map((f) => (source.pruned ? f.prunedPerClassF1 : f.perClassF1)?.[cls]).filter((x): x is number => typeof x === 'number');
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
 }
 
@@ -176,9 +193,15 @@ export function renderModelReport(r: ReportInput): string {
   if (!r.cv?.length) out.push('');
   out.push('## What each class can and cannot be trusted for');
   out.push('');
+  const trust = trustSource(r.cv, r.config);
+  if (trust) {
+    const s = trust.summary;
+    out.push(`Held-out F1 per class: mean over the ${s.perFold.length} folds of the cross-validation on ${s.sources === 'all' ? 'all sources' : s.sources.join(', ')} (${s.records} records)${trust.pruned ? `, scored ${s.pruneSchedule ?? 'one-shot'}-pruned as this version is` : ', dense'}.`);
+    out.push('');
+  }
   for (const k of e.perClass) {
     // cross-validation when given, else the model's own validation split
-    const heldOutF1 = cvClassMeans(r.cv, k.class) ?? r.heldOut?.perClass.find((h) => h.class === k.class && h.support > 0)?.f1 ?? null;
+    const heldOutF1 = (trust ? cvClassMean(trust, k.class) : null) ?? r.heldOut?.perClass.find((h) => h.class === k.class && h.support > 0)?.f1 ?? null;
     out.push(`- **${k.class}**: ${trustNote(k, heldOutF1)}.`);
   }
   out.push('');
