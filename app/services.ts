@@ -13,7 +13,7 @@ import { JobRunner } from '../models/jobs/jobRunner.ts';
 import type { JobKind, JobParams, JobProgress as EngineProgress } from '../models/jobs/tasks.ts';
 import { packageSizeOnDisk, readModelConfig } from '../models/package/modelPackage.ts';
 import type { ModelConfig } from '../models/package/modelConfig.ts';
-import { rateCaveat } from '../models/package/rateCaveat.ts';
+import { predictionCaveats } from '../models/package/predictionCaveats.ts';
 import type { Handlers } from './dispatch.ts';
 import { JobRegistry, type JobContext } from './jobRegistry.ts';
 import { modelsDirFor, registerShippedDefaults, resolveModel } from './modelRegistry.ts';
@@ -68,9 +68,9 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
 
   /** Caveats on a model's call for a record (none is an absent list, so the panel shows nothing). */
   function caveatsFor(config: ModelConfig, recordId: number): string[] | undefined {
-    const fs = archive.storedFs(recordId);
-    const rate = fs === undefined ? null : rateCaveat(config, fs);
-    return rate ? [rate] : undefined;
+    const { fs, durationSec } = archive.record(recordId);
+    const caveats = predictionCaveats(config, { fs, seconds: durationSec });
+    return caveats.length ? caveats : undefined;
   }
 
   function toModelVersion(v: ModelVersionRow): ModelVersion {

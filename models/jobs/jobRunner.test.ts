@@ -55,6 +55,11 @@ test('a train job in a worker posts progress, writes a new version and leaves th
     assert.ok(Math.abs(row.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-5);
     assert.equal(row.scores.length, 3);
   }
+  // a record shorter than the 10 s window is read zero-padded, and its row says so
+  const short = { key: 'short', input: { fs: 500, length: 3000, data: new Float32Array(9000).map((_, i) => Math.sin(i / 50)) } };
+  const shortRows = (await runner.result<'predict'>(runner.start('predict', { model: r.dir, source: { kind: 'inline', records: [short] } }))).rows;
+  assert.deepEqual(shortRows[0].caveats, ['Only 6.0 s long: the model reads 10 s, so the last 4.0 s of its window are zeros.']);
+  assert.equal(rows[0].caveats, undefined, 'a 10 s record at 500 Hz has none');
   const ev = runner.start('evaluate', { model: r.dir, source });
   const e = await runner.result<'evaluate'>(ev);
   assert.equal(e.n, names.length);

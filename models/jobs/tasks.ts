@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { NamedWeights } from '../weights.ts';
 import { loadModelPackage, packageSizeOnDisk, saveModelPackage, type ModelPackage } from '../package/modelPackage.ts';
 import { defaultPreprocessing, taskFor, type ModelConfig, type WeightStorage } from '../package/modelConfig.ts';
-import { mergeTrainingRates, rateCaveat, trainingRates } from '../package/rateCaveat.ts';
+import { mergeTrainingRates, predictionCaveats, trainingRates } from '../package/predictionCaveats.ts';
 import { createInferenceEngine, windowProbabilities, type EnginePreference, type InferenceEngine } from '../inference.ts';
 import { windowsOf } from '../preprocess.ts';
 import { evaluateMultilabel, evaluateSingleLabel, argmax, meanRows, multiHot, type Evaluation } from '../metrics.ts';
@@ -64,7 +64,7 @@ export interface PredictionRow {
   windows: number;
   /** Why the record could not be scored (e.g. a missing lead); no probabilities then. */
   error?: string;
-  /** What a reader should know before trusting the call (models/package/rateCaveat.ts). */
+  /** What a reader should know before trusting the call (models/package/predictionCaveats.ts). */
   caveats?: string[];
 }
 
@@ -75,9 +75,12 @@ async function predictRecords(engine: InferenceEngine, pkg: ModelPackage, record
   for (let i = 0; i < records.length; i += CHUNK) {
     check(ctx);
     const chunk = records.slice(i, i + CHUNK);
-    const wins = chunk.map((r) => {
+    const seconds: (number | undefined)[] = [];
+    const wins = chunk.map((r, j) => {
       try {
-        return windowsOf(r.load(), mode);
+        const input = r.load();
+        seconds[j] = input.length / input.fs;
+        return windowsOf(input, mode);
       } catch (err) {
         return err instanceof Error ? err.message : String(err);
       }
@@ -94,8 +97,8 @@ async function predictRecords(engine: InferenceEngine, pkg: ModelPackage, record
       k += w.length;
       const probabilities = meanRows(ps.map((p) => p.probabilities));
       const predicted = multilabel ? classes.filter((_, c) => probabilities[c] >= (thresholds?.[c] ?? 0.5)) : [classes[argmax(probabilities)]];
-      const caveat = r.storedFs === undefined ? null : rateCaveat(pkg.config, r.storedFs);
-      out.push({ key: r.key, recordId: r.recordId, probabilities, scores: meanRows(ps.map((p) => p.scores)), predicted, windows: w.length, ...(caveat ? { caveats: [caveat] } : {}) });
+      const caveats = predictionCaveats(pkg.config, { fs: r.storedFs, seconds: seconds[j] });
+      out.push({ key: r.key, recordId: r.recordId, probabilities, scores: meanRows(ps.map((p) => p.scores)), predicted, windows: w.length, ...(caveats.length ? { caveats } : {}) });
     });
     ctx.progress({ phase: 'predict', done: Math.min(i + CHUNK, records.length), total: records.length });
     await new Promise((r) => setImmediate(r));

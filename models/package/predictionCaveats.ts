@@ -1,9 +1,9 @@
 /**
- * What a model saw per stored sampling rate, and the caveat a prediction on a record stored below the model's
- * rate deserves. Why: in ../shared/data every 100 Hz record is SR, and cross-validation showed the models call
- * band-limited records SR more often (README, "Cross-validated figures on all of ../shared/data"). A record
- * stored at a rate the model never trained on, or trained on with one class only, is outside what its
- * figures describe.
+ * What a reader should know before trusting a model's call on a record: when the record is outside what the
+ * model's figures describe. Two cases: a record stored below the model's rate (in ../shared/data every 100 Hz
+ * record is SR, and cross-validation showed the models call band-limited records SR more often: README,
+ * "Cross-validated figures on all of ../shared/data"), judged against what the model trained on per stored
+ * rate; and a record shorter than the model's window, which it reads zero-padded.
  */
 import type { ModelConfig, TrainingRate } from './modelConfig.ts';
 
@@ -59,4 +59,16 @@ export function rateCaveat(config: Pick<ModelConfig, 'preprocessing' | 'provenan
     return `${base} Every record stored at ${hz(recordFs)} this model trained on (${n}) was ${only}: it may call such records ${only} from how they look, so a call of ${only} here is weak evidence.`;
   }
   return base;
+}
+
+/** The caveat for a record shorter than the model's window (read zero-padded), or null. */
+export function shortRecordCaveat(config: Pick<ModelConfig, 'preprocessing'>, seconds: number): string | null {
+  const window = config.preprocessing.window / config.preprocessing.fs;
+  if (!(seconds > 0) || seconds >= window - 1e-9) return null;
+  return `Only ${seconds.toFixed(1)} s long: the model reads ${window} s, so the last ${(window - seconds).toFixed(1)} s of its window are zeros.`;
+}
+
+/** Every caveat for a record stored at `fs` and lasting `seconds` (either unknown: its caveat is skipped). */
+export function predictionCaveats(config: Pick<ModelConfig, 'preprocessing' | 'provenance'>, record: { fs?: number; seconds?: number }): string[] {
+  return [record.fs === undefined ? null : rateCaveat(config, record.fs), record.seconds === undefined ? null : shortRecordCaveat(config, record.seconds)].filter((c): c is string => c !== null);
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeTrainingRates, rateCaveat, trainingRates } from './rateCaveat.ts';
+import { mergeTrainingRates, predictionCaveats, rateCaveat, shortRecordCaveat, trainingRates } from './predictionCaveats.ts';
 import { defaultPreprocessing, type ModelConfig, type TrainingRate } from './modelConfig.ts';
 
 const classes = ['AFIB', 'GSVT', 'SB', 'SR'];
@@ -69,4 +69,17 @@ test('rateCaveat: none at or above the model rate; below it, what the model saw 
   // a package from before the table: only what the rate itself says
   assert.equal(rateCaveat(config(), 100), 'Stored at 100 Hz, read by the model at 500 Hz: nothing above 50 Hz is in the signal.');
   assert.match(rateCaveat(config(), 128.5)!, /Stored at 128\.5 Hz.*above 64\.3 Hz/);
+});
+
+test('a record shorter than the window gets the zero-padding caveat; predictionCaveats lists what applies', () => {
+  const c = config([{ fs: 100, records: 3, classes: { SR: 3 } }]);
+  assert.equal(shortRecordCaveat(c, 10), null);
+  assert.equal(shortRecordCaveat(c, 30), null);
+  assert.equal(shortRecordCaveat(c, 6.5), 'Only 6.5 s long: the model reads 10 s, so the last 3.5 s of its window are zeros.');
+  assert.deepEqual(predictionCaveats(c, { fs: 500, seconds: 10 }), []);
+  assert.deepEqual(predictionCaveats(c, {}), []);
+  const both = predictionCaveats(c, { fs: 100, seconds: 4 });
+  assert.equal(both.length, 2);
+  assert.match(both[0], /^Stored at 100 Hz.*was SR/);
+  assert.match(both[1], /^Only 4\.0 s long/);
 });
