@@ -23,18 +23,16 @@ export function trainingRates(records: readonly { storedFs?: number; target: rea
   return byFs.size ? [...byFs.values()].sort((a, b) => a.fs - b.fs) : undefined;
 }
 
-/** Sum of two per-rate tables (a fine-tuned version has seen its parent's records and its own). */
-export function mergeTrainingRates(a: readonly TrainingRate[] | undefined, b: readonly TrainingRate[] | undefined): TrainingRate[] | undefined {
-  if (!a?.length) return b?.length ? b.map((r) => ({ ...r, classes: { ...r.classes } })) : undefined;
-  if (!b?.length) return a.map((r) => ({ ...r, classes: { ...r.classes } }));
-  const byFs = new Map<number, TrainingRate>(a.map((r) => [r.fs, { ...r, classes: { ...r.classes } }]));
-  for (const r of b) {
+/** Sum of per-rate tables (a fine-tuned version has seen its parent's records and its own); none given: undefined. */
+export function mergeTrainingRates(...tables: (readonly TrainingRate[] | undefined)[]): TrainingRate[] | undefined {
+  const byFs = new Map<number, TrainingRate>();
+  for (const r of tables.flatMap((t) => t ?? [])) {
     const row = byFs.get(r.fs) ?? { fs: r.fs, records: 0, classes: {} };
     row.records += r.records;
     for (const [c, n] of Object.entries(r.classes)) row.classes[c] = (row.classes[c] ?? 0) + n;
     byFs.set(r.fs, row);
   }
-  return [...byFs.values()].sort((x, y) => x.fs - y.fs);
+  return byFs.size ? [...byFs.values()].sort((x, y) => x.fs - y.fs) : undefined;
 }
 
 const hz = (fs: number) => `${Number.isInteger(fs) ? fs : fs.toFixed(1)} Hz`;
