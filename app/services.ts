@@ -204,7 +204,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
         classes: config.task.classes,
         probabilities: r.probabilities,
         thresholds: config.task.thresholds ?? undefined,
-        caveats: caveatsFor(config, recordId),
+        caveats: r.caveats,
         classIndex: r.classIndex,
         attention: [r.attention[0], r.attention[1], r.attention[2]],
         maps: [r.maps[0], r.maps[1], r.maps[2]],

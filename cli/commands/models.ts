@@ -185,7 +185,7 @@ export function registerModelCommands(program: Command): void {
       const base = sourceOf({ ...o, ids: undefined });
       const source: DataSourceSpec = base.kind === 'archive' ? (/^\d+$/.test(o.record) ? { ...base, recordIds: [Number(o.record)] } : { ...base, names: [o.record] }) : base.kind === 'shared' ? { ...base, names: [o.record] } : base;
       const r = await runJob('explain', { model, source, classIndex: o.class !== undefined ? Number(o.class) : undefined, engine: o.engine }, true);
-      print(!!o.json, r, () => `class ${r.class}; attention ${r.attention.map((a) => a.toFixed(3)).join(' ')}; maps 3 × ${r.maps[0].length}`);
+      print(!!o.json, r, () => `class ${r.class}; attention ${r.attention.map((a) => a.toFixed(3)).join(' ')}; maps 3 × ${r.maps[0].length}${r.caveats ? `\ncaveat: ${r.caveats.join(' ')}` : ''}`);
     });
 
   const train = program.command('train').description('train or fine-tune a model version (checkpoints every epoch; rerun resumes)');

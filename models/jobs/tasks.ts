@@ -199,21 +199,23 @@ export interface ExplainParams {
   engine?: EnginePreference;
 }
 
-export async function explainJob(p: ExplainParams, ctx: JobContext): Promise<{ classIndex: number; class: string; maps: number[][]; attention: number[]; probabilities: number[] }> {
+export async function explainJob(p: ExplainParams, ctx: JobContext): Promise<{ classIndex: number; class: string; maps: number[][]; attention: number[]; probabilities: number[]; caveats?: string[] }> {
   const pkg = loadModelPackage(p.model);
   const { records } = await resolveSource(p.source, pkg.config.task.labelSet, false);
   if (records.length !== 1) throw new Error(`explain needs exactly one record, got ${records.length}`);
   const engine = await createInferenceEngine(pkg.weights, pkg.config.task.multilabel, p.engine);
   try {
     ctx.progress({ phase: 'explain', done: 0, total: 1 });
-    const [window] = windowsOf(records[0].load(), 'first');
+    const input = records[0].load();
+    const [window] = windowsOf(input, 'first');
+    const caveats = predictionCaveats(pkg.config, { fs: records[0].storedFs, seconds: input.length / input.fs });
     const r = await engine.stage3(window);
     const c = p.classIndex ?? argmax(r.probabilities);
     const path = '../explain/leadGradCam.ts';
     const { leadGradCam } = (await import(path)) as { leadGradCam: (s: ArrayLike<number>[], w: NamedWeights, c: number) => { maps: Float32Array[]; attention: number[] } };
     const cam = leadGradCam(r.stage3, pkg.weights, c);
     ctx.progress({ phase: 'explain', done: 1, total: 1 });
-    return { classIndex: c, class: pkg.config.task.classes[c], maps: cam.maps.map((m) => Array.from(m)), attention: cam.attention, probabilities: r.probabilities };
+    return { classIndex: c, class: pkg.config.task.classes[c], maps: cam.maps.map((m) => Array.from(m)), attention: cam.attention, probabilities: r.probabilities, ...(caveats.length ? { caveats } : {}) };
   } finally {
     await engine.dispose();
   }
