@@ -102,3 +102,11 @@ test('metrics as the engine writes them: per-class objects, single-label and mul
   assert.equal(trained.history.length, 2);
   assert.equal(met.readMetrics(null, ['SB']).macroF1, null);
 });
+
+test('wrapText: greedy lines no wider than the limit; a word longer than the limit stands alone', async () => {
+  const fmt = (await import(`${lib}format.ts`)) as { wrapText(s: string, width: (t: string) => number, max: number): string[] };
+  const len = (t: string) => t.length;
+  assert.deepEqual(fmt.wrapText('Stored at 100 Hz, read by the model at 500 Hz', len, 20), ['Stored at 100 Hz,', 'read by the model at', '500 Hz']);
+  assert.deepEqual(fmt.wrapText('a verylongwordindeed b', len, 5), ['a', 'verylongwordindeed', 'b']);
+  assert.deepEqual(fmt.wrapText('  ', len, 5), []);
+});

@@ -8,6 +8,7 @@ import { drawPaper } from './ecgDraw.ts';
 import { paperLayout } from './ecgGeometry.ts';
 import { drawHeatStrip } from './heatColor.ts';
 import type { LoadedRecord } from './recordData.ts';
+import { wrapText } from './format.ts';
 
 const DPI = 150;
 const K = DPI / 25.4; // px per mm
@@ -68,19 +69,4 @@ export function renderReport(rec: LoadedRecord, prediction: Prediction | null, e
   caveatLines.forEach((line, i) => text(line, 14, PAGE.h - 10 - 3.6 * (caveatLines.length - 1 - i), 2.6, 400, '#a3620a'));
   text('Research software — not a medical device; not for diagnosis or treatment.', 14, PAGE.h - 6, 2.6, 400, '#8a92a3');
   return canvas;
-}
-
-/** Greedy word wrap: lines no wider than `max` as `width` measures them (a single long word gets its own line). */
-export function wrapText(s: string, width: (t: string) => number, max: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of s.split(/\s+/).filter(Boolean)) {
-    const next = line ? `${line} ${word}` : word;
-    if (line && width(next) > max) {
-      lines.push(line);
-      line = word;
-    } else line = next;
-  }
-  if (line) lines.push(line);
-  return lines;
 }
