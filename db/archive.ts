@@ -36,8 +36,6 @@ export interface GroundTruthRow {
   recordId: number;
   name: string;
   patientId: string | null;
-  /** Sampling rate the record was stored at. */
-  fs: number;
   classes: string[];
 }
 
@@ -232,16 +230,16 @@ export class Archive {
       typeof source === 'object'
         ? stmt(
             this.db,
-            "SELECT r.id, r.name, r.patient_id, r.fs, c.mask FROM label_current c JOIN records r ON r.id = c.record_id WHERE c.label_set = ? AND c.kind = 'annotator' AND c.source = ? ORDER BY r.id",
+            "SELECT r.id, r.name, r.patient_id, c.mask FROM label_current c JOIN records r ON r.id = c.record_id WHERE c.label_set = ? AND c.kind = 'annotator' AND c.source = ? ORDER BY r.id",
           ).all(setName, source.annotator)
         : stmt(
             this.db,
-            `SELECT r.id, r.name, r.patient_id, r.fs, ${source === 'consensus' ? 'coalesce(s.consensus_mask, s.truth_mask)' : 's.truth_mask'} AS mask
+            `SELECT r.id, r.name, r.patient_id, ${source === 'consensus' ? 'coalesce(s.consensus_mask, s.truth_mask)' : 's.truth_mask'} AS mask
              FROM record_state s JOIN records r ON r.id = s.record_id WHERE s.label_set = ? ORDER BY r.id`,
           ).all(setName);
-    return (rows as { id: number; name: string; patient_id: string | null; fs: number; mask: number | null }[])
+    return (rows as { id: number; name: string; patient_id: string | null; mask: number | null }[])
       .filter((r) => r.mask !== null && r.mask !== 0)
-      .map((r) => ({ recordId: r.id, name: r.name, patientId: r.patient_id, fs: r.fs, classes: maskToClasses(set, r.mask!) }));
+      .map((r) => ({ recordId: r.id, name: r.name, patientId: r.patient_id, classes: maskToClasses(set, r.mask!) }));
   }
 
   setLabels(input: SetLabelsInput): LabelEvent {

@@ -34,7 +34,7 @@ export interface ArchiveLike {
   allRecordIds?(): number[];
   split?(name: string): { name: string; parts: Record<string, number[]> };
   listSplits?(): string[];
-  groundTruth(labelSet: string, opts?: { source?: ArchiveLabelSource }): { recordId: number; name: string; patientId: string | null; fs?: number; classes: (string | number)[] }[];
+  groundTruth(labelSet: string, opts?: { source?: ArchiveLabelSource }): { recordId: number; name: string; patientId: string | null; classes: (string | number)[] }[];
   savePredictions(version: string, labelSet: string, rows: { recordId: number; probabilities: number[] }[]): void;
   addModelVersion?(v: { version: string; task: string; parent: string | null; path: string; metrics: unknown; createdAt?: string }): void;
   listModelVersions?(labelSet?: string): unknown[];
@@ -85,7 +85,7 @@ export async function resolveSource(spec: DataSourceSpec, labelSet: string, labe
   if (labelledOnly) ids = ids.filter((id) => truth.has(id));
   const records = ids.map((id) => {
     const g = truth.get(id);
-    return { key: `${spec.file}#${g?.name ?? id}`, recordId: id, patientId: g?.patientId ?? null, storedFs: g?.fs ?? archive.storedFs?.(id), load: () => archive.modelInput(id), target: g ? classIndices(labelSet, g.classes) : null };
+    return { key: `${spec.file}#${g?.name ?? id}`, recordId: id, patientId: g?.patientId ?? null, storedFs: archive.storedFs?.(id), load: () => archive.modelInput(id), target: g ? classIndices(labelSet, g.classes) : null };
   });
   return { records, archive };
 }

@@ -9,18 +9,11 @@ import type { ModelConfig, TrainingRate } from './modelConfig.ts';
 
 /** Training records by stored rate: `fs` undefined (inline arrays) is left out; rates ascending. */
 export function trainingRates(records: readonly { storedFs?: number; target: readonly number[] }[], classes: readonly string[]): TrainingRate[] | undefined {
-  const byFs = new Map<number, TrainingRate>();
-  for (const r of records) {
-    if (r.storedFs === undefined || !(r.storedFs > 0)) continue;
-    const row = byFs.get(r.storedFs) ?? { fs: r.storedFs, records: 0, classes: {} };
-    row.records++;
-    for (const c of r.target) {
-      const name = classes[c];
-      if (name !== undefined) row.classes[name] = (row.classes[name] ?? 0) + 1;
-    }
-    byFs.set(r.storedFs, row);
-  }
-  return byFs.size ? [...byFs.values()].sort((a, b) => a.fs - b.fs) : undefined;
+  // each record is a one-record table; summing them is mergeTrainingRates' job
+  const ones = records.flatMap((r): TrainingRate[] =>
+    r.storedFs !== undefined && r.storedFs > 0 ? [{ fs: r.storedFs, records: 1, classes: Object.fromEntries(r.target.filter((c) => classes[c] !== undefined).map((c) => [classes[c], 1])) }] : [],
+  );
+  return mergeTrainingRates(ones);
 }
 
 /** Sum of per-rate tables (a fine-tuned version has seen its parent's records and its own); none given: undefined. */
