@@ -15,6 +15,7 @@ import { packageSizeOnDisk, readModelConfig } from '../../models/package/modelPa
 import { renderModelReport, type CvSummary } from '../../models/report/modelReport.ts';
 import { JobRunner } from '../../models/jobs/jobRunner.ts';
 import type { JobKind, JobParams, JobProgress, JobResult } from '../../models/jobs/tasks.ts';
+import type { ThresholdRule } from '../../models/training/trainer.ts';
 import { openArchiveFile, type DataSourceSpec } from '../../models/jobs/dataSource.ts';
 
 interface SourceOpts {
@@ -199,13 +200,14 @@ export function registerModelCommands(program: Command): void {
     .option('--batch-size <n>', 'batch size')
     .option('--patience <n>', 'early stopping patience (epochs)', '15')
     .option('--crops', 'random 10 s crops of longer records; predict by averaging 10 s windows')
+    .addOption(new Option('--thresholds <rule>', 'multilabel decision thresholds: 0.5 for every class, or the authors\' per-class choice on the validation part').choices(['0.5', 'authors']).default('0.5'))
     .option('--json', 'one JSON object on stdout')
-    .action(async (o: SourceOpts & { task: string; from?: string; backbonesFrom?: string; mode: 'full' | 'last-stage' | 'head'; epochs: string; seed: string; batchSize?: string; patience: string; crops?: boolean; json?: boolean }) => {
+    .action(async (o: SourceOpts & { task: string; from?: string; backbonesFrom?: string; mode: 'full' | 'last-stage' | 'head'; epochs: string; seed: string; batchSize?: string; patience: string; crops?: boolean; thresholds: ThresholdRule; json?: boolean }) => {
       const parent = o.from ? await resolveModel({ ...o, model: o.from }) : null;
       const backbonesFrom = o.backbonesFrom ? await resolveModel({ ...o, model: o.backbonesFrom }) : null;
       const r = await runJob(
         'train',
-        { task: o.task, source: sourceOf(o), parent, backbonesFrom, mode: o.mode, epochs: Number(o.epochs), seed: Number(o.seed), batchSize: o.batchSize ? Number(o.batchSize) : undefined, patience: Number(o.patience), crops: !!o.crops, modelsDir: modelsDirFor(o) },
+        { task: o.task, source: sourceOf(o), parent, backbonesFrom, mode: o.mode, epochs: Number(o.epochs), seed: Number(o.seed), batchSize: o.batchSize ? Number(o.batchSize) : undefined, patience: Number(o.patience), crops: !!o.crops, thresholdRule: o.thresholds, modelsDir: modelsDirFor(o) },
         !!o.json && !process.stderr.isTTY,
       );
       await registerVersion(o, r.dir, r.version, o.task);

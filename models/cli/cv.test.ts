@@ -126,3 +126,23 @@ test('cv --lead-drop and --unweighted ablate our two defaults in folds of their 
   assert.notEqual(badRate.status, 0);
   assert.match(badRate.stderr, /--low-rate is a probability in \[0, 1\]/);
 });
+
+test('cv scores multilabel folds at 0.5 by default; --thresholds authors rescores the same trained folds with thresholds chosen on validation', () => {
+  const state = join(tmp, 'thresholds');
+  const args = ['--task', 'cpsc9', '--sources', 'georgia', '--folds', '2', '--epochs', '1', '--mode', 'head', '--state', state];
+  const half = cv([...args, '--json']);
+  assert.equal(half.status, 0, half.stderr);
+  const a = JSON.parse(half.stdout);
+  assert.equal(a.thresholdRule, '0.5');
+  for (const f of a.perFold) assert.deepEqual(f.thresholds, Array(9).fill(0.5));
+  const authors = cv([...args, '--thresholds', 'authors', '--json']);
+  assert.equal(authors.status, 0, authors.stderr);
+  assert.doesNotMatch(authors.stderr, /fold 1 epoch 1:/, 'the fold\'s training is reused, not run again');
+  const b = JSON.parse(authors.stdout);
+  assert.equal(b.thresholdRule, 'authors');
+  assert.ok(b.perFold.some((f: { thresholds: number[] }) => f.thresholds.some((t) => t !== 0.5)));
+  assert.ok(existsSync(join(state, 'fold1-authors.json')) && existsSync(join(state, 'fold1.json')), 'each rule keeps its own fold results');
+  const bad = cv(['--task', 'cpsc9', '--thresholds', 'tuned', '--state', join(tmp, 'bad')]);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--thresholds is 0\.5 or authors/);
+});

@@ -1,7 +1,7 @@
 /**
  * npm run cv -- --task chapman4|cpsc9 [--folds 5] [--sources LIST] [--data DIR] [--mode full|last-stage|head]
  *   [--epochs 70] [--patience 15] [--seed 22] [--batch-size N] [--crops] [--prune] [--prune-epochs 5] [--prune-schedule one-shot|gradual] [--prune-distill]
- *   [--pretrain-task chapman4|cpsc9] [--lead-drop 0.5] [--unweighted] [--low-rate 0] [--state DIR] [--out FILE] [--trace FILE] [--json]
+ *   [--pretrain-task chapman4|cpsc9] [--lead-drop 0.5] [--unweighted] [--low-rate 0] [--thresholds 0.5|authors] [--state DIR] [--out FILE] [--trace FILE] [--json]
  * k-fold cross-validation with the engine's own pipeline: for each fold, train from scratch on the other
  * folds (a stratified fifth of them kept for early stopping and thresholds), score the held-out fold;
  * with --prune, also 80 %-prune + masked fine-tune epochs and score again. With --pretrain-task, each
@@ -15,6 +15,8 @@
  * dense with every record stored faster than 100 Hz scored again as if stored at 100 Hz):
  * models/profiling/cvBreakdown.ts scores them by source and stored rate. --lead-drop P and --unweighted (no class weights in the loss) measure
  * what those two defaults of ours are worth; --low-rate P what showing training windows as if stored at 100 Hz is.
+ * --thresholds authors scores multilabel folds with the authors' per-class thresholds (chosen on the validation
+ * part) instead of 0.5; the training is the same, so a fold trained under one rule is rescored under the other.
  */
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +26,7 @@ import { initBackend, activeBackendLabel } from '../backend.ts';
 import { sharedLabels, readSharedRecord } from '../data/sharedDataset.ts';
 import { initialWeights, transferredWeights } from '../network/params.ts';
 import { taskFor } from '../package/modelConfig.ts';
-import { train, TRAIN_DEFAULTS, type TrainExample, type TrainMode } from '../training/trainer.ts';
+import { train, TRAIN_DEFAULTS, type ThresholdRule, type TrainExample, type TrainMode } from '../training/trainer.ts';
 import { stratifiedFolds, stratifiedSplit } from '../training/split.ts';
 import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
 import { DISTILL_DEFAULTS } from '../training/distillation.ts';
@@ -51,6 +53,7 @@ const { values: o } = parseArgs({
     unweighted: { type: 'boolean', default: false },
     // the probability of showing a training window as if stored at 100 Hz (off by default)
     'low-rate': { type: 'string', default: '0' },
+    thresholds: { type: 'string', default: '0.5' },
     'batch-size': { type: 'string' },
     crops: { type: 'boolean', default: false },
     prune: { type: 'boolean', default: false },
@@ -86,6 +89,8 @@ if (!(leadDrop >= 0 && leadDrop < 1)) throw new Error('--lead-drop is a probabil
 const classWeighting = !o.unweighted;
 const lowRate = Number(o['low-rate']);
 if (!(lowRate >= 0 && lowRate <= 1)) throw new Error('--low-rate is a probability in [0, 1]');
+const thresholdRule = o.thresholds as ThresholdRule;
+if (thresholdRule !== '0.5' && thresholdRule !== 'authors') throw new Error('--thresholds is 0.5 or authors');
 // runs that differ only in these keep their folds apart in one state folder; the defaults add no tag
 const runTag = [
   donorTask ? `-from-${donorTask.labelSet}` : '',
@@ -100,6 +105,8 @@ if (schedule !== 'one-shot' && schedule !== 'gradual') throw new Error('--prune-
 // gradual runs sit beside one-shot ones in the same state folder and reuse its dense folds
 const distill = o['prune-distill'] ? DISTILL_DEFAULTS : undefined;
 const pruneTag = `pruned${pruneEpochs}${schedule === 'gradual' ? '-gradual' : ''}${distill ? '-distill' : ''}${runTag}`;
+// the rule only changes a fold's scores, not its training: it names the fold's result, not its checkpoints or trace
+const thresholdTag = task.multilabel && thresholdRule === 'authors' ? '-authors' : '';
 const runName = `${o.task}-${sources ? sources.join('+') : 'all'}-${mode}-e${o.epochs}-s${seed}${o.crops ? '-crops' : ''}-k${k}`;
 const stateDir = resolve(o.state ?? join('x3ecg-cv', runName));
 mkdirSync(stateDir, { recursive: true });
@@ -143,7 +150,7 @@ export interface FoldTrace {
 }
 
 /** The other task trained on its records outside the held-out fold; its backbones start this fold. */
-async function pretrainedStart(f: number, heldOut: Set<string>, common: { batchSize: number; crops: boolean; seed: number; patience: number; leadDrop: number; lowRate?: number; classWeighting: boolean }): Promise<{ weights: NamedWeights; seconds: number }> {
+async function pretrainedStart(f: number, heldOut: Set<string>, common: { batchSize: number; crops: boolean; seed: number; patience: number; leadDrop: number; lowRate?: number; classWeighting: boolean; thresholdRule: ThresholdRule }): Promise<{ weights: NamedWeights; seconds: number }> {
   const donor = donorTask!;
   const rows = sharedLabels(o.data!, donor.labelSet).filter((r) => (!sources || sources.includes(r.source)) && !heldOut.has(r.name));
   const { train: tr, val } = stratifiedSplit(rows.map((r) => ({ key: r.name, load: () => readSharedRecord(o.data!, r.name), target: r.classes })), 0.2, seed + f);
@@ -190,7 +197,7 @@ const PROBE_FS = LOW_RATE_FS;
 const round5 = (v: number[]) => v.map((x) => Math.round(x * 1e5) / 1e5);
 const perClassF1 = (e: Evaluation) => Object.fromEntries(e.perClass.map((c) => [c.class, c.f1]));
 for (let f = 0; f < k; f++) {
-  const doneFile = join(stateDir, `fold${f + 1}${o.prune ? `-${pruneTag}` : runTag}.json`);
+  const doneFile = join(stateDir, `fold${f + 1}${o.prune ? `-${pruneTag}` : runTag}${thresholdTag}.json`);
   if (existsSync(doneFile)) {
     const kept = JSON.parse(readFileSync(doneFile, 'utf8')) as CvFold;
     results.push(kept);
@@ -200,7 +207,7 @@ for (let f = 0; f < k; f++) {
   const test = folds[f];
   const rest = folds.filter((_, i) => i !== f).flat();
   const { train: tr, val } = stratifiedSplit(rest, 0.2, seed + f);
-  const common = { numClasses: task.classes.length, multilabel: task.multilabel, patience, leadDrop, ...(lowRate ? { lowRate } : {}), classWeighting, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f, predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, task.multilabel, windows) };
+  const common = { numClasses: task.classes.length, multilabel: task.multilabel, patience, leadDrop, ...(lowRate ? { lowRate } : {}), classWeighting, thresholdRule, batchSize: o['batch-size'] ? Number(o['batch-size']) : mode === 'head' ? 64 : 16, crops: o.crops, seed: seed + f, predictWindows: (w: NamedWeights, windows: Float32Array[]) => windowProbabilities(w, task.multilabel, windows) };
   const start = donorTask ? await pretrainedStart(f, new Set(test.map((e) => e.key)), common) : { weights: initialWeights(task.classes.length, seed + f), seconds: 0 };
   const traceFile = join(stateDir, `fold${f + 1}-trace${runTag}.json`);
   // each epoch's entry is kept on disk as it is scored, so a fold that spans sessions is still traced whole
@@ -257,7 +264,7 @@ const dense = meanSd(results.map((r) => r.macroF1));
 const pruned = o.prune ? meanSd(results.map((r) => r.prunedMacroF1!)) : null;
 // by stored rate and source, and the 100 Hz probe (models/profiling/cvBreakdown.ts); folds from before records were kept have none
 const byRecord = results.every((r) => r.records?.length) ? breakdown({ task: o.task, perFold: results }, rows, null).rows : null;
-const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), patience, leadDrop, lowRate, classWeighting, crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned, breakdown: byRecord };
+const summary = { task: o.task, folds: k, records: examples.length, sources: sources ?? 'all', mode, epochs: Number(o.epochs), patience, leadDrop, lowRate, classWeighting, thresholdRule: task.multilabel ? thresholdRule : null, crops: o.crops, seed, pruneEpochs: o.prune ? pruneEpochs : null, pruneSchedule: o.prune ? schedule : null, pruneDistill: o.prune ? (distill ?? null) : null, pretrainTask: donorTask?.labelSet ?? null, backend: activeBackendLabel(), perFold: results, macroF1: dense, prunedMacroF1: pruned, breakdown: byRecord };
 if (o.out) writeJson(resolve(o.out), summary);
 if (o.trace) {
   const traces = Array.from({ length: k }, (_, f) => join(stateDir, `fold${f + 1}-trace${runTag}.json`)).filter((t) => existsSync(t));

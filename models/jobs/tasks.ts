@@ -15,7 +15,7 @@ import { windowsOf } from '../preprocess.ts';
 import { evaluateMultilabel, evaluateSingleLabel, argmax, meanRows, multiHot, type Evaluation } from '../metrics.ts';
 import { initialWeights, transferredWeights } from '../network/params.ts';
 import { activeBackendLabel, initBackend } from '../backend.ts';
-import { train, type TrainMode, type TrainProgress } from '../training/trainer.ts';
+import { train, type ThresholdRule, type TrainMode, type TrainProgress } from '../training/trainer.ts';
 import { stratifiedSplit } from '../training/split.ts';
 import { pruneAndFineTune, type PruneSchedule } from '../pruning/prune.ts';
 import { DISTILL_DEFAULTS } from '../training/distillation.ts';
@@ -236,6 +236,8 @@ export interface TrainParams {
   patience?: number;
   valFraction?: number;
   crops?: boolean;
+  /** Multilabel decision thresholds (trainer.ts ThresholdRule; default '0.5'). */
+  thresholdRule?: ThresholdRule;
   multiWindow?: 'first' | 'mean';
   /** Where new packages are written (a folder of versions). */
   modelsDir: string;
@@ -271,6 +273,7 @@ export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJo
   const { records } = await resolveSource(p.source, p.task, true);
   const { train: trainSet, val: valSet } = stratifiedSplit(records.map((r) => ({ ...r, target: r.target! })), p.valFraction ?? 0.2, seed);
   const backbonesFrom = donor?.config.version ?? null;
+  const thresholdRule = p.thresholdRule ?? '0.5';
   const run = { task: p.task, parent: parent?.config.version ?? null, ...(backbonesFrom ? { backbonesFrom } : {}), mode, seed, epochs: p.epochs ?? 70, bs: p.batchSize, lr: p.lr, crops: p.crops, keys: records.map((r) => r.key) };
   const version = p.version ?? `${p.task}-${mode}-s${seed}-${hashOf(run)}`;
   const dir = join(p.modelsDir, version);
@@ -295,6 +298,7 @@ export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJo
       lr: p.lr ?? 1e-3,
       patience: p.patience ?? 15,
       crops: p.crops ?? false,
+      thresholdRule,
       checkpointDir,
       cacheDir: join(p.modelsDir, '.feature-cache'),
       extractFeatures: featureEngine ? (w) => featureEngine!.features(w) : undefined,
@@ -312,7 +316,7 @@ export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJo
         dataset: p.source.kind === 'archive' ? resolve(p.source.file) : p.source.kind === 'shared' ? resolve(p.source.dataDir) : 'inline',
         splitIds: { train: trainSet.map((e) => e.recordId ?? e.key), val: valSet.map((e) => e.recordId ?? e.key) },
         trainingRates: mergeTrainingRates(parent?.config.provenance.trainingRates, trainingRates(trainSet, task.classes)),
-        hyperParameters: { mode, epochs: p.epochs ?? 70, batchSize: p.batchSize ?? (mode === 'head' ? 64 : 16), lr: p.lr ?? 1e-3, lrMin: 1e-4, tMax: 40, weightDecay: 5e-5, leadDrop: 0.5, classWeighting: true, patience: p.patience ?? 15, crops: p.crops ?? false, ...(backbonesFrom ? { backbonesFrom } : {}) },
+        hyperParameters: { mode, epochs: p.epochs ?? 70, batchSize: p.batchSize ?? (mode === 'head' ? 64 : 16), lr: p.lr ?? 1e-3, lrMin: 1e-4, tMax: 40, weightDecay: 5e-5, leadDrop: 0.5, classWeighting: true, patience: p.patience ?? 15, crops: p.crops ?? false, ...(task.multilabel ? { thresholdRule } : {}), ...(backbonesFrom ? { backbonesFrom } : {}) },
         seed,
         engine: 'tfjs',
         backend: `tfjs-${backend}`,

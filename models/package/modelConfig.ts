@@ -23,7 +23,7 @@ export const modelConfigSchema = z.object({
     labelSet: z.string().min(1),
     classes: z.array(z.string()).min(1),
     multilabel: z.boolean(),
-    /** Multilabel decision thresholds per class (chosen on validation); null for single-label. */
+    /** Multilabel decision thresholds per class (0.5, or chosen on validation: trainer.ts ThresholdRule); null for single-label. */
     thresholds: z.array(z.number()).nullable(),
   }),
   preprocessing: z.object({

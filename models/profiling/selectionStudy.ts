@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chooseThresholds, evaluateMultilabel, evaluateSingleLabel, multiHot, THRESHOLD_GRID, thresholdScores } from '../metrics.ts';
 import type { FoldTrace } from '../cli/cv.ts';
+import type { ThresholdRule as TrainThresholdRule } from '../training/trainer.ts';
 
 interface Trace {
   task: string;
@@ -45,7 +46,7 @@ function loss(truth: number[][], probs: number[][], multilabel: boolean): number
 }
 
 export type EpochRule = 'best val F1' | 'lowest val loss' | 'last epoch';
-export type ThresholdRule = 'authors' | 'plateau middle' | '0.5';
+export type ThresholdRule = TrainThresholdRule | 'plateau middle';
 
 /** Held-out macro F1 of one fold under a pair of rules, and the epoch that was kept. */
 export function scoreFold(trace: Pick<Trace, 'classes' | 'multilabel'>, fold: FoldTrace, epochRule: EpochRule, thresholdRule: ThresholdRule): { macroF1: number; epoch: number } {

@@ -26,6 +26,7 @@ export interface PruneOptions {
   leadDrop?: number;
   lowRate?: number;
   classWeighting?: boolean;
+  thresholdRule?: TrainOptions['thresholdRule'];
   /** Fine-tune on random 10 s crops, as the parent was trained (see TrainOptions.crops). */
   crops?: boolean;
   predictWindows?: TrainOptions['predictWindows'];
@@ -73,6 +74,7 @@ export async function pruneAndFineTune(parent: NamedWeights, trainSet: TrainExam
         ...(o.leadDrop !== undefined ? { leadDrop: o.leadDrop } : {}),
         ...(o.classWeighting !== undefined ? { classWeighting: o.classWeighting } : {}),
         ...(o.lowRate ? { lowRate: o.lowRate } : {}),
+        ...(o.thresholdRule ? { thresholdRule: o.thresholdRule } : {}),
         predictWindows: o.predictWindows,
         ...(teacher ? { distill: { ...o.distill!, teacher: async (w: Float32Array[]) => (await teacher.predict(w)).map((p) => p.probabilities) } } : {}),
         ...(oneShot ? { masks: oneShot.masks } : { sparsitySchedule: { target: o.sparsity, rampEpochs: Math.ceil(o.fineTuneEpochs / 2) } }),

@@ -75,6 +75,14 @@ test('multilabel reports show thresholds and per-class confusion', () => {
   assert.match(md, /No cross-validation summary[^\n]*\n\n## What each class/);
   assert.match(md, /\*\*fine-tune time\*\*: 5\.0 min \(5 epochs, best 2\)/);
   assert.doesNotMatch(md, /own training set/);
+  // how a multilabel cv run set its thresholds: the authors' rule is named, 0.5 (the default) goes unsaid; older summaries used the authors'
+  const withCv = (thresholdRule?: '0.5' | 'authors') => renderModelReport({ config, evaluation: evaluateMultilabel(task.classes, truth, probs, thresholds), evaluatedOn: '3 records', inTraining: 0, bytesOnDisk: 3e6, heldOut: evaluateMultilabel(task.classes, truth, probs, thresholds), cv: [{ ...cv, task: 'cpsc9', ...(thresholdRule ? { thresholdRule } : {}) }] });
+  assert.match(withCv('authors'), /10 s crops, the authors' per-class thresholds, chosen on each fold's validation part, /);
+  assert.match(withCv(), /the authors' per-class thresholds/);
+  assert.doesNotMatch(withCv('0.5'), /authors' per-class thresholds/);
+  assert.match(withCv('0.5'), /they chose the best epoch \(and the multilabel thresholds\)/, 'thresholds other than 0.5 were chosen on the held-out part');
+  const half = renderModelReport({ config: { ...config, task: { ...task, thresholds: task.classes.map(() => 0.5) } }, evaluation: evaluateMultilabel(task.classes, truth, probs, thresholds), evaluatedOn: '3 records', inTraining: 0, bytesOnDisk: 3e6, heldOut: evaluateMultilabel(task.classes, truth, probs, thresholds) });
+  assert.match(half, /they chose the best epoch, so they flatter/);
 });
 
 test('trust notes follow support and held-out F1', () => {

@@ -6,6 +6,7 @@
 import type { ModelConfig } from '../package/modelConfig.ts';
 import type { ClassMetrics, Evaluation } from '../metrics.ts';
 import { SCORED_AS, type Breakdown } from '../heldOutBreakdown.ts';
+import type { ThresholdRule } from '../training/trainer.ts';
 
 /** One `npm run cv` summary (models/cli/cv.ts --out). */
 export interface CvSummary {
@@ -29,6 +30,8 @@ export interface CvSummary {
   classWeighting?: boolean;
   /** cv --low-rate: the probability a training window was shown as if stored at 100 Hz. */
   lowRate?: number;
+  /** Multilabel: how each fold's thresholds were set (cv --thresholds); absent in summaries written before it, which used the authors'. */
+  thresholdRule?: ThresholdRule | null;
   backend: string;
   /** Held-out records by stored rate and source, and the 100 Hz probe (cv summaries that kept records). */
   breakdown?: Breakdown['rows'] | null;
@@ -113,8 +116,8 @@ function scores(out: string[], c: ModelConfig, e: Evaluation, headline: string, 
   out.push('');
 }
 
-/** How a cv run was set up: the lead-in to its table. Our training defaults (lead drop 0.5, class weights) go unsaid. */
-function cvSetup(s: CvSummary): string {
+/** How a cv run was set up: the lead-in to its table. Our training defaults (lead drop 0.5, class weights, thresholds 0.5) go unsaid. */
+function cvSetup(s: CvSummary, multilabel: boolean): string {
   return [
     `${s.records} records`,
     `${s.folds} folds`,
@@ -125,6 +128,7 @@ function cvSetup(s: CvSummary): string {
     s.leadDrop !== undefined && s.leadDrop !== 0.5 && `lead drop ${s.leadDrop}`,
     s.classWeighting === false && 'no class weights',
     !!s.lowRate && `training windows shown as if stored at 100 Hz with probability ${s.lowRate}`,
+    multilabel && (s.thresholdRule ?? 'authors') === 'authors' && "the authors' per-class thresholds, chosen on each fold's validation part",
     s.backend,
   ]
     .filter(Boolean)
@@ -161,7 +165,8 @@ export function renderModelReport(r: ReportInput): string {
   if (r.heldOut) {
     out.push(`## Scores on the ${r.heldOut.n} of these records the model never trained on`);
     out.push('');
-    out.push('Its validation split: no gradient step saw them, but they chose the best epoch (and the multilabel thresholds), so they flatter the model a little.');
+    const thresholdsChosen = !!c.task.thresholds?.some((t) => t !== 0.5);
+    out.push(`Its validation split: no gradient step saw them, but they chose the best epoch${thresholdsChosen ? ' (and the multilabel thresholds)' : ''}, so they flatter the model a little.`);
     out.push('');
     scores(out, c, r.heldOut, `held-out macro F1 ${f3(r.heldOut.macroF1)}`);
   }
@@ -173,7 +178,7 @@ export function renderModelReport(r: ReportInput): string {
   out.push('');
   if (!r.cv?.length) out.push('No cross-validation summary was given for this report (`npm run cv -- --task … --out FILE`, then `--cv FILE`).');
   for (const s of r.cv ?? []) {
-    out.push(`**${s.sources === 'all' ? 'all sources' : s.sources.join(', ')}** — ${cvSetup(s)}: mean held-out macro F1 **${f3(s.macroF1.mean)} ± ${f3(s.macroF1.sd)}**${s.prunedMacroF1 ? `; 80 %-pruned${s.pruneSchedule === 'gradual' ? ' gradually' : ''} + ${s.pruneEpochs ?? 5} epochs${s.pruneDistill ? ' distilled from the dense model' : ''}: ${f3(s.prunedMacroF1.mean)} ± ${f3(s.prunedMacroF1.sd)}` : ''}.`);
+    out.push(`**${s.sources === 'all' ? 'all sources' : s.sources.join(', ')}** — ${cvSetup(s, c.task.multilabel)}: mean held-out macro F1 **${f3(s.macroF1.mean)} ± ${f3(s.macroF1.sd)}**${s.prunedMacroF1 ? `; 80 %-pruned${s.pruneSchedule === 'gradual' ? ' gradually' : ''} + ${s.pruneEpochs ?? 5} epochs${s.pruneDistill ? ' distilled from the dense model' : ''}: ${f3(s.prunedMacroF1.mean)} ± ${f3(s.prunedMacroF1.sd)}` : ''}.`);
     out.push('');
     out.push(table(['fold', 'n', 'macro F1', ...(s.prunedMacroF1 ? ['pruned'] : []), 'best epoch', 'minutes'], s.perFold.map((f) => [f.fold, f.n, f3(f.macroF1), ...(s.prunedMacroF1 ? [f3(f.prunedMacroF1)] : []), f.bestEpoch, (f.seconds / 60).toFixed(1)])));
     out.push('');

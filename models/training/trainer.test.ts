@@ -94,6 +94,21 @@ test('low-rate augmentation shows training windows as if stored at 100 Hz; off, 
   await assert.rejects(train(parent, small.train, small.val, { ...opts, lowRate: 2 }), /lowRate is a probability/);
 });
 
+test('multilabel thresholds are 0.5 by default; the authors\' rule chooses them on validation from the same finished run', async () => {
+  await initBackend();
+  const opts = { ...headOpts, multilabel: true, epochs: 2, checkpointDir: join(tmp, 'ckThresholds') };
+  const half = await train(parent, trainSet, valSet, opts);
+  assert.deepEqual(half.thresholds, [0.5, 0.5, 0.5, 0.5]);
+  assert.equal(half.valMacroF1, Math.max(...half.history.map((h) => h.valMacroF1)), 'the best epoch\'s own score, taken at 0.5');
+  const authors = await train(parent, trainSet, valSet, { ...opts, thresholdRule: 'authors' });
+  assert.equal(authors.resumedFrom, 2, 'the rule acts after the last epoch, so the finished run is reused');
+  for (const [k, t] of half.weights) assert.deepEqual(authors.weights.get(k)!.data, t.data, k);
+  assert.equal(authors.thresholds!.length, 4);
+  assert.ok(authors.thresholds!.some((t) => t !== 0.5), `chosen on validation: ${authors.thresholds}`);
+  const single = await train(parent, trainSet, valSet, { ...headOpts, epochs: 1 });
+  assert.equal(single.thresholds, null, 'single-label: argmax');
+});
+
 test('early stopping waits for the cosine schedule to reach its floor, then stops after `patience` epochs without a better score', () => {
   const o = { epochs: 70, patience: 15, cosine: true, tMax: 40 };
   assert.equal(trainingFinished({ epoch: 22, epochsSinceBest: 15 }, o), false, 'an early spike does not end a run mid-anneal');

@@ -27,6 +27,12 @@ import { leadParallelUseful, LeadWorkerPool } from './leadWorkers.ts';
 import { distilledLoss, temperedTargets, type Distillation } from './distillation.ts';
 
 export type TrainMode = 'head' | 'last-stage' | 'full';
+/**
+ * Multilabel decision thresholds after the last epoch: 0.5 for every class, or the authors' per-class choice
+ * on the validation part (metrics.ts chooseThresholds). 0.5 is the default: on the `cpsc9` cv folds the
+ * authors' thresholds, chosen on a validation part with 2–4 records of a rare class, scored lower (README, Models).
+ */
+export type ThresholdRule = '0.5' | 'authors';
 
 export interface TrainExample {
   /** Stable record key (feature cache, run identity). */
@@ -67,6 +73,8 @@ export interface TrainOptions {
    */
   lowRate?: number;
   classWeighting: boolean;
+  /** Multilabel: how the decision thresholds are set after the last epoch (default '0.5'). */
+  thresholdRule?: ThresholdRule;
   /** Stop after this many epochs without a better validation macro F1 (0: never). */
   patience: number;
   /**
@@ -145,7 +153,8 @@ function trainableNames(mode: TrainMode, numClasses: number): Set<string> {
 
 function runKeyOf(opts: TrainOptions, parent: NamedWeights, train: TrainExample[], val: TrainExample[]): string {
   const h = createHash('sha256');
-  const { onProgress: _a, signal: _b, checkpointDir: _c, cacheDir: _d, extractFeatures: _e, leadWorkers: _f, predictWindows: _g, masks, ...rest } = opts;
+  // the threshold rule only acts after the last epoch, so a finished run is reused under either rule
+  const { onProgress: _a, signal: _b, checkpointDir: _c, cacheDir: _d, extractFeatures: _e, leadWorkers: _f, predictWindows: _g, thresholdRule: _h, masks, ...rest } = opts;
   h.update(JSON.stringify(rest));
   h.update(backboneKey(parent));
   for (const [n, t] of parent) if (!n.startsWith('lead')) h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
@@ -441,10 +450,10 @@ export async function train(parent: NamedWeights, trainSet: TrainExample[], valS
       if (opts.checkpointDir) writeCheckpoint(opts.checkpointDir, meta, model, best, adam);
       opts.onProgress?.({ phase: 'epoch', epoch, done: epoch, total: opts.epochs, loss: lossSum / seen, valMacroF1: valF1 });
     }
-    // thresholds and the final score from the best weights
-    let thresholds: number[] | null = null;
+    // thresholds and the final score from the best weights (the best score was already taken at 0.5)
+    let thresholds: number[] | null = opts.multilabel ? Array.from({ length: opts.numClasses }, () => 0.5) : null;
     let valMacroF1 = meta.bestScore;
-    if (opts.multilabel) {
+    if (opts.multilabel && opts.thresholdRule === 'authors') {
       const bestModel = new TfjsModel(best, true, 'best');
       try {
         const probs = await validate(bestModel, prep.valItems, opts, { best });
