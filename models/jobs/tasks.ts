@@ -274,7 +274,8 @@ export async function trainJob(p: TrainParams, ctx: JobContext): Promise<TrainJo
   const { train: trainSet, val: valSet } = stratifiedSplit(records.map((r) => ({ ...r, target: r.target! })), p.valFraction ?? 0.2, seed);
   const backbonesFrom = donor?.config.version ?? null;
   const thresholdRule = p.thresholdRule ?? '0.5';
-  const run = { task: p.task, parent: parent?.config.version ?? null, ...(backbonesFrom ? { backbonesFrom } : {}), mode, seed, epochs: p.epochs ?? 70, bs: p.batchSize, lr: p.lr, crops: p.crops, keys: records.map((r) => r.key) };
+  // a non-default threshold rule is another model: it must not be answered with the 0.5 version already on disk
+  const run = { task: p.task, parent: parent?.config.version ?? null, ...(backbonesFrom ? { backbonesFrom } : {}), ...(task.multilabel && thresholdRule !== '0.5' ? { thresholdRule } : {}), mode, seed, epochs: p.epochs ?? 70, bs: p.batchSize, lr: p.lr, crops: p.crops, keys: records.map((r) => r.key) };
   const version = p.version ?? `${p.task}-${mode}-s${seed}-${hashOf(run)}`;
   const dir = join(p.modelsDir, version);
   const checkpointDir = join(p.modelsDir, '.checkpoints', version);
